@@ -1,0 +1,271 @@
+package handshake
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// maxResponseBytes bounds what the client reads of a handshake response
+// (and of a proxy's CONNECT response).
+const maxResponseBytes = 64 << 10
+
+// maxErrorBody is how much of a non-101 response body StatusError keeps.
+const maxErrorBody = 1 << 10
+
+// Dialer holds the client's handshake options. Its zero value is usable.
+type Dialer struct {
+	// NetDial dials the TCP connection (to the server or to the proxy);
+	// nil means a net.Dialer.
+	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// TLSConfig is cloned for wss URLs; ServerName defaults to the URL's host
+	// and NextProtos is set to http/1.1.
+	TLSConfig *tls.Config
+	// Proxy returns the proxy for a request (http or https URL); nil means
+	// http.ProxyFromEnvironment. A nil URL means no proxy. Proxies are used
+	// through CONNECT, with Basic authorization from the proxy URL's userinfo.
+	Proxy func(*http.Request) (*url.URL, error)
+	// Header holds extra request headers. Headers the handshake sets itself
+	// (Upgrade, Connection, Sec-WebSocket-*) are ignored; Host replaces the
+	// URL's host in the Host header.
+	Header http.Header
+	// Origin, if set, is sent as the Origin header.
+	Origin string
+	// Subprotocols are offered in order of preference.
+	Subprotocols []string
+	// Extensions are the extension offers.
+	Extensions []Extension
+	// AcceptExtensions validates the server's extension response (names
+	// already checked against the offers); an error fails the handshake.
+	AcceptExtensions func(resp []Extension) error
+}
+
+// reservedRequest are headers of d.Header the handshake does not copy.
+var reservedRequest = []string{"Host", "Upgrade", "Connection", keyKey, versionKey, protocolKey, extensionsKey}
+
+// Dial connects to rawURL (ws://, wss://, or the http:// and https://
+// aliases) and performs the client handshake. ctx bounds the whole of it:
+// proxy, TCP, TLS and HTTP exchange. A non-101 answer yields a *StatusError;
+// other failures wrap one of the Err* values, a context error or the I/O
+// error. On success the connection has no deadline.
+func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Result, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadURL, err)
+	}
+	var secure bool
+	var port string
+	switch strings.ToLower(u.Scheme) {
+	case "ws", "http":
+		port = "80"
+	case "wss", "https":
+		secure, port = true, "443"
+	default:
+		return nil, fmt.Errorf("%w: %q", ErrBadScheme, u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("%w: missing host in %q", ErrBadURL, rawURL)
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), port)
+	}
+
+	proxyFunc := d.Proxy
+	if proxyFunc == nil {
+		proxyFunc = http.ProxyFromEnvironment
+	}
+	preq := &http.Request{Method: http.MethodGet, URL: &url.URL{Scheme: "http", Host: u.Host}, Header: http.Header{}}
+	if secure {
+		preq.URL.Scheme = "https"
+	}
+	proxyURL, err := proxyFunc(preq)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrProxy, err)
+	}
+
+	netDial := d.NetDial
+	if netDial == nil {
+		netDial = (&net.Dialer{}).DialContext
+	}
+	dialAddr := addr
+	if proxyURL != nil {
+		dialAddr, err = proxyAddr(proxyURL)
+		if err != nil {
+			return nil, err
+		}
+	}
+	c, err := netDial(ctx, "tcp", dialAddr)
+	if err != nil {
+		return nil, err
+	}
+	res, err := d.handshake(ctx, c, u, secure, proxyURL, addr)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return res, nil
+}
+
+// handshake runs the proxy CONNECT (if proxyURL is set), TLS (if secure)
+// and the HTTP exchange over c. The caller closes c on error.
+func (d *Dialer) handshake(ctx context.Context, c net.Conn, u *url.URL, secure bool, proxyURL *url.URL, addr string) (_ *Result, err error) {
+	if dl, ok := ctx.Deadline(); ok {
+		c.SetDeadline(dl)
+	}
+	w := watch(ctx, c)
+	defer func() {
+		if w.end() || err != nil {
+			err = contextError(ctx, err)
+		}
+	}()
+	if proxyURL != nil {
+		if c, err = d.connect(ctx, c, proxyURL, addr); err != nil {
+			return nil, err
+		}
+	}
+	if secure {
+		tc := tlsClient(c, d.TLSConfig, u.Hostname())
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil, fmt.Errorf("handshake: TLS: %w", err)
+		}
+		c = tc
+	}
+	var keyBytes [16]byte
+	rand.Read(keyBytes[:])
+	key := base64.StdEncoding.EncodeToString(keyBytes[:])
+
+	if _, err := c.Write(d.appendRequest(nil, u, key)); err != nil {
+		return nil, fmt.Errorf("handshake: writing request: %w", err)
+	}
+	br := bufio.NewReaderSize(&io.LimitedReader{R: c, N: maxResponseBytes}, bufferSize)
+	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet, URL: u})
+	if err != nil {
+		return nil, fmt.Errorf("handshake: reading response: %w", err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return nil, &StatusError{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, Body: body}
+	}
+	res, err := d.checkResponse(resp.Header, key)
+	if err != nil {
+		return nil, err
+	}
+	if n := br.Buffered(); n > 0 {
+		b, _ := br.Peek(n)
+		res.Buffered = append([]byte(nil), b...)
+	}
+	fired := w.end()
+	w = ctxWatch{}
+	if fired {
+		return nil, contextError(ctx, nil)
+	}
+	c.SetDeadline(time.Time{})
+	res.Conn = c
+	return res, nil
+}
+
+// tlsClient wraps c in a TLS client for host.
+func tlsClient(c net.Conn, cfg *tls.Config, host string) *tls.Conn {
+	if cfg == nil {
+		cfg = &tls.Config{}
+	} else {
+		cfg = cfg.Clone()
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = host
+	}
+	cfg.NextProtos = []string{"http/1.1"}
+	return tls.Client(c, cfg)
+}
+
+// appendRequest appends the handshake request for u.
+func (d *Dialer) appendRequest(dst []byte, u *url.URL, key string) []byte {
+	host := u.Host
+	if h := d.Header.Get("Host"); h != "" {
+		host = h
+	}
+	dst = append(dst, "GET "...)
+	dst = appendHeaderValue(dst, u.RequestURI())
+	dst = append(dst, " HTTP/1.1\r\n"...)
+	dst = appendHeader(dst, "Host", host)
+	dst = append(dst, "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "...)
+	dst = append(dst, key...)
+	dst = append(dst, "\r\n"...)
+	if d.Origin != "" {
+		dst = appendHeader(dst, "Origin", d.Origin)
+	}
+	if len(d.Subprotocols) > 0 {
+		dst = appendHeader(dst, "Sec-WebSocket-Protocol", strings.Join(d.Subprotocols, ", "))
+	}
+	if len(d.Extensions) > 0 {
+		dst = append(dst, "Sec-WebSocket-Extensions: "...)
+		dst = appendExtensions(dst, d.Extensions)
+		dst = append(dst, "\r\n"...)
+	}
+	for k, vs := range d.Header {
+		if !isToken(k) || isReserved(k, reservedRequest) || d.Origin != "" && strings.EqualFold(k, "Origin") {
+			continue
+		}
+		for _, v := range vs {
+			dst = appendHeader(dst, k, v)
+		}
+	}
+	return append(dst, "\r\n"...)
+}
+
+// checkResponse validates the headers of a 101 response.
+func (d *Dialer) checkResponse(h http.Header, key string) (*Result, error) {
+	if !hasToken(h["Upgrade"], "websocket") {
+		return nil, fmt.Errorf("%w: missing Upgrade: websocket", ErrBadResponse)
+	}
+	if !hasToken(h["Connection"], "upgrade") {
+		return nil, fmt.Errorf("%w: missing Connection: Upgrade", ErrBadResponse)
+	}
+	if a := h[acceptKey]; len(a) != 1 || trimOWS(a[0]) != AcceptKey(key) {
+		return nil, ErrBadAccept
+	}
+	res := &Result{Header: h}
+	if p := h[protocolKey]; len(p) > 0 {
+		sub := trimOWS(p[0])
+		ok := len(p) == 1
+		if ok {
+			ok = false
+			for _, s := range d.Subprotocols {
+				if s == sub {
+					ok = true
+					break
+				}
+			}
+		}
+		if !ok {
+			return nil, fmt.Errorf("%w: server chose subprotocol %q, which was not offered", ErrBadResponse, strings.Join(p, ", "))
+		}
+		res.Subprotocol = sub
+	}
+	exts, err := ParseExtensions(h)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range exts {
+		if !offered(d.Extensions, e.Name) {
+			return nil, fmt.Errorf("%w: server answered extension %q, which was not offered", ErrBadExtension, e.Name)
+		}
+	}
+	if len(exts) > 0 && d.AcceptExtensions != nil {
+		if err := d.AcceptExtensions(exts); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadExtension, err)
+		}
+	}
+	res.Extensions = exts
+	return res, nil
+}

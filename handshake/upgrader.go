@@ -1,0 +1,298 @@
+package handshake
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Defaults for the raw-connection path.
+const (
+	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultMaxRequestBytes  = 8 << 10
+)
+
+// Upgrader holds the server's handshake policy. Its methods may be called
+// concurrently; it must not be modified while in use.
+type Upgrader struct {
+	// Subprotocols lists the supported subprotocols in the server's
+	// preference order.
+	Subprotocols []string
+	// RequireSubprotocol refuses (400) a request when no offered subprotocol
+	// matches one of Subprotocols.
+	RequireSubprotocol bool
+	// OriginPatterns lists extra allowed Origin hosts as path.Match patterns,
+	// matched case-insensitively against the origin's host[:port], or against
+	// "scheme://host[:port]" when the pattern contains "://". A request
+	// without Origin, or whose Origin host equals its Host, is always allowed.
+	OriginPatterns []string
+	// InsecureSkipOriginCheck disables the origin policy.
+	InsecureSkipOriginCheck bool
+	// Negotiate receives the client's extension offers and returns the response
+	// extensions (each must have the Name of an offered one); nil means no
+	// extensions. An error refuses the upgrade with 400. It is only called when
+	// the client offered extensions; when Negotiate is nil the offers are
+	// ignored (not even parsed).
+	Negotiate func(offers []Extension) ([]Extension, error)
+	// Header holds extra response headers (cookies...). Headers the handshake
+	// sets itself (Upgrade, Connection, Sec-WebSocket-*) are ignored.
+	Header http.Header
+	// HandshakeTimeout bounds UpgradeConn (and the 101 write of Upgrade);
+	// 0 means DefaultHandshakeTimeout.
+	HandshakeTimeout time.Duration
+	// MaxRequestBytes bounds the request line and headers read by UpgradeConn;
+	// 0 means DefaultMaxRequestBytes.
+	MaxRequestBytes int
+}
+
+// Result is an upgraded connection.
+type Result struct {
+	Conn net.Conn
+	// Buffered holds bytes already read past the handshake: the start of the
+	// frame stream (may be nil). Read them before reading from Conn.
+	Buffered    []byte
+	Subprotocol string
+	Extensions  []Extension // negotiated (as in the response)
+	// Header is, on the server, the request's headers (UpgradeConn keeps
+	// Host in it, net/http moves it to Request.Host); on the client, the
+	// response's headers.
+	Header http.Header
+	// RequestURI is, on the server, the request target (e.g. "/chat?room=1");
+	// empty on the client.
+	RequestURI string
+}
+
+// request is what validation needs from either path.
+type request struct {
+	method       string
+	major, minor int
+	host         string
+	header       http.Header
+	hasBody      bool
+}
+
+// accepted is the negotiated outcome of a valid request.
+type accepted struct {
+	key         string
+	subprotocol string
+	extensions  []Extension
+}
+
+func (u *Upgrader) timeout() time.Duration {
+	if u.HandshakeTimeout > 0 {
+		return u.HandshakeTimeout
+	}
+	return DefaultHandshakeTimeout
+}
+
+func (u *Upgrader) maxRequestBytes() int {
+	if u.MaxRequestBytes > 0 {
+		return u.MaxRequestBytes
+	}
+	return DefaultMaxRequestBytes
+}
+
+// Header keys in canonical form.
+const (
+	keyKey      = "Sec-Websocket-Key"
+	versionKey  = "Sec-Websocket-Version"
+	protocolKey = "Sec-Websocket-Protocol"
+	acceptKey   = "Sec-Websocket-Accept"
+)
+
+// check validates a request and negotiates subprotocol and extensions.
+func (u *Upgrader) check(r *request) (accepted, *rejection) {
+	var a accepted
+	if r.method != http.MethodGet {
+		return a, reject(http.StatusMethodNotAllowed, ErrNotWebSocket,
+			"websocket handshake requires method GET", "Allow", "GET")
+	}
+	if r.major != 1 || r.minor < 1 {
+		return a, reject(http.StatusHTTPVersionNotSupported, ErrBadRequest,
+			"websocket handshake requires HTTP/1.1")
+	}
+	h := r.header
+	if !hasToken(h["Connection"], "upgrade") || !hasToken(h["Upgrade"], "websocket") {
+		return a, reject(http.StatusUpgradeRequired, ErrNotWebSocket,
+			"this is a websocket endpoint: use a websocket client",
+			"Upgrade", "websocket", "Connection", "Upgrade", "Sec-WebSocket-Version", "13")
+	}
+	if v := h[versionKey]; len(v) != 1 || trimOWS(v[0]) != "13" {
+		return a, reject(http.StatusUpgradeRequired, ErrBadVersion,
+			"unsupported Sec-WebSocket-Version, 13 is required", "Sec-WebSocket-Version", "13")
+	}
+	keys := h[keyKey]
+	if len(keys) != 1 || !validKey(trimOWS(keys[0])) {
+		return a, reject(http.StatusBadRequest, ErrBadRequest,
+			"Sec-WebSocket-Key must be one base64-encoded 16-byte value")
+	}
+	a.key = trimOWS(keys[0])
+	if r.hasBody {
+		return a, reject(http.StatusBadRequest, ErrBadRequest, "websocket handshake request must not have a body")
+	}
+	if rej := u.checkOrigin(h, r.host); rej != nil {
+		return a, rej
+	}
+	a.subprotocol = selectSubprotocol(u.Subprotocols, h[protocolKey])
+	if a.subprotocol == "" && u.RequireSubprotocol {
+		return a, reject(http.StatusBadRequest, ErrNoSubprotocol, "no supported subprotocol offered")
+	}
+	if u.Negotiate != nil && len(h[extensionsKey]) > 0 {
+		offers, err := ParseExtensions(h)
+		if err != nil {
+			return a, &rejection{status: http.StatusBadRequest, err: err, msg: "malformed Sec-WebSocket-Extensions"}
+		}
+		if len(offers) > 0 {
+			resp, err := u.Negotiate(offers)
+			if err != nil {
+				return a, &rejection{status: http.StatusBadRequest, err: fmt.Errorf("%w: %w", ErrBadExtension, err),
+					msg: "extension negotiation failed"}
+			}
+			for _, e := range resp {
+				if !offered(offers, e.Name) {
+					return a, &rejection{status: http.StatusInternalServerError,
+						err: fmt.Errorf("%w: Negotiate returned extension %q, which was not offered", ErrBadExtension, e.Name),
+						msg: "internal server error"}
+				}
+			}
+			if err := validExtensions(resp); err != nil {
+				return a, &rejection{status: http.StatusInternalServerError,
+					err: fmt.Errorf("Negotiate returned a bad extension: %w", err), msg: "internal server error"}
+			}
+			a.extensions = resp
+		}
+	}
+	return a, nil
+}
+
+// selectSubprotocol returns the first of prefs offered by the client, or "".
+func selectSubprotocol(prefs, offers []string) string {
+	if len(offers) == 0 {
+		return ""
+	}
+	for _, p := range prefs {
+		if hasElement(offers, p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// Upgrade upgrades the HTTP server connection of w and r to the WebSocket
+// protocol. It validates the request, hijacks the connection and writes the
+// 101 response on it. On failure it writes the HTTP error response itself
+// (500 if w cannot be hijacked) and returns an error wrapping one of the
+// Err* values (or http.ErrNotSupported for a writer that cannot hijack).
+//
+// The returned Result.Buffered holds the bytes the HTTP server had already
+// read past the request. Note that r.Context() is canceled when the handler
+// returns; it must not govern the upgraded connection.
+func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request) (*Result, error) {
+	req := request{
+		method:  r.Method,
+		major:   r.ProtoMajor,
+		minor:   r.ProtoMinor,
+		host:    r.Host,
+		header:  r.Header,
+		hasBody: r.ContentLength > 0 || len(r.TransferEncoding) > 0,
+	}
+	a, rej := u.check(&req)
+	if rej != nil {
+		writeHTTPError(w, rej)
+		return nil, rej
+	}
+	c, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		http.Error(w, "websocket: the server cannot hijack this connection", http.StatusInternalServerError)
+		return nil, fmt.Errorf("handshake: cannot hijack the connection: %w", err)
+	}
+	var buffered []byte
+	if n := brw.Reader.Buffered(); n > 0 {
+		b, _ := brw.Reader.Peek(n)
+		buffered = append([]byte(nil), b...)
+	}
+	// net/http may have set read/write deadlines (ReadTimeout, WriteTimeout).
+	c.SetDeadline(time.Now().Add(u.timeout()))
+	bp := getBuffer()
+	resp := u.appendSwitching((*bp)[:0], &a)
+	_, err = c.Write(resp)
+	*bp = resp
+	putBuffer(bp)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("handshake: writing response: %w", err)
+	}
+	c.SetDeadline(time.Time{})
+	return &Result{
+		Conn:        c,
+		Buffered:    buffered,
+		Subprotocol: a.subprotocol,
+		Extensions:  a.extensions,
+		Header:      r.Header,
+		RequestURI:  r.RequestURI,
+	}, nil
+}
+
+// writeHTTPError answers a refused request through net/http.
+func writeHTTPError(w http.ResponseWriter, rej *rejection) {
+	h := w.Header()
+	for i := 0; i+1 < len(rej.header); i += 2 {
+		h.Set(rej.header[i], rej.header[i+1])
+	}
+	http.Error(w, rej.msg, rej.status)
+}
+
+// reservedResponse are headers of u.Header the handshake does not copy.
+var reservedResponse = []string{"Upgrade", "Connection", acceptKey, protocolKey, extensionsKey}
+
+// appendSwitching appends the 101 response for a.
+func (u *Upgrader) appendSwitching(dst []byte, a *accepted) []byte {
+	dst = append(dst, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
+	dst = appendAcceptKey(dst, a.key)
+	dst = append(dst, "\r\n"...)
+	if a.subprotocol != "" {
+		dst = appendHeader(dst, "Sec-WebSocket-Protocol", a.subprotocol)
+	}
+	if len(a.extensions) > 0 {
+		dst = append(dst, "Sec-WebSocket-Extensions: "...)
+		dst = appendExtensions(dst, a.extensions)
+		dst = append(dst, "\r\n"...)
+	}
+	for k, vs := range u.Header {
+		if !isToken(k) || isReserved(k, reservedResponse) {
+			continue
+		}
+		for _, v := range vs {
+			dst = appendHeader(dst, k, v)
+		}
+	}
+	return append(dst, "\r\n"...)
+}
+
+// appendError appends a complete error response for rej.
+func appendError(dst []byte, rej *rejection) []byte {
+	dst = append(dst, "HTTP/1.1 "...)
+	dst = strconv.AppendInt(dst, int64(rej.status), 10)
+	dst = append(dst, ' ')
+	dst = append(dst, http.StatusText(rej.status)...)
+	dst = append(dst, "\r\nConnection: "...)
+	for i := 0; i+1 < len(rej.header); i += 2 {
+		if rej.header[i] == "Connection" {
+			dst = append(dst, rej.header[i+1]...)
+			dst = append(dst, ", "...)
+		}
+	}
+	dst = append(dst, "close\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nContent-Length: "...)
+	dst = strconv.AppendInt(dst, int64(len(rej.msg)+1), 10)
+	dst = append(dst, "\r\n"...)
+	for i := 0; i+1 < len(rej.header); i += 2 {
+		if rej.header[i] != "Connection" {
+			dst = appendHeader(dst, rej.header[i], rej.header[i+1])
+		}
+	}
+	dst = append(dst, "\r\n"...)
+	dst = append(dst, rej.msg...)
+	return append(dst, '\n')
+}
