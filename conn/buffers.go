@@ -1,0 +1,36 @@
+package conn
+
+import "sync"
+
+// bufPool holds I/O buffers so that idle connections do not pin them.
+var bufPool sync.Pool
+
+// getBuf returns a buffer of length size from the pool, or a new one.
+func getBuf(size int) []byte {
+	if p, ok := bufPool.Get().(*[]byte); ok {
+		if cap(*p) >= size {
+			b := (*p)[:size]
+			bufHeaders.Put(p)
+			return b
+		}
+		bufPool.Put(p)
+	}
+	return make([]byte, size)
+}
+
+// putBuf returns b to the pool.
+func putBuf(b []byte) {
+	if cap(b) == 0 || cap(b) > 1<<20 {
+		return
+	}
+	p, _ := bufHeaders.Get().(*[]byte)
+	if p == nil {
+		p = new([]byte)
+	}
+	*p = b[:cap(b)]
+	bufPool.Put(p)
+}
+
+// bufHeaders recycles the *[]byte boxes that carry buffers through bufPool,
+// so that neither Get nor Put allocates in steady state.
+var bufHeaders sync.Pool

@@ -1,0 +1,199 @@
+package conn
+
+import (
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hybi/ws/deflate"
+	"github.com/hybi/ws/frame"
+	"github.com/hybi/ws/internal/utf8valid"
+)
+
+// MessageType is the type of a data message.
+type MessageType uint8
+
+// Message types, numbered as their opcodes.
+const (
+	Text   MessageType = MessageType(frame.OpText)
+	Binary MessageType = MessageType(frame.OpBinary)
+)
+
+// String returns "text" or "binary".
+func (t MessageType) String() string {
+	switch t {
+	case Text:
+		return "text"
+	case Binary:
+		return "binary"
+	}
+	return "MessageType(" + strconv.Itoa(int(t)) + ")"
+}
+
+// State is the ready state of a connection, as in the browser API.
+type State int32
+
+// The states of a connection.
+const (
+	Connecting State = iota // opening handshake in progress
+	Open                    // messages flow both ways
+	Closing                 // a close frame was sent or received
+	Closed                  // the connection is torn down
+)
+
+// String returns the state's name in capitals, as the browser API names it.
+func (s State) String() string {
+	switch s {
+	case Connecting:
+		return "CONNECTING"
+	case Open:
+		return "OPEN"
+	case Closing:
+		return "CLOSING"
+	case Closed:
+		return "CLOSED"
+	}
+	return "State(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Conn is a WebSocket connection. Its methods are safe for concurrent use,
+// with one reader and any number of writers at a time: concurrent reads are
+// serialized too, but interleaving them makes little sense.
+type Conn struct {
+	nc          net.Conn
+	role        frame.Role
+	opts        Options
+	subprotocol string
+	params      *deflate.Params // negotiated compression, nil if none
+
+	state atomic.Int32
+
+	// Read side, owned by the holder of rmu.
+	rmu      chan struct{}
+	rbuf     []byte      // read buffer, nil while released
+	rr, rw   int         // read and write positions in rbuf
+	rstop    func() bool // stops the context watch of the current read
+	rules    frame.Rules
+	cur      frame.Header // current data frame
+	remain   int64        // payload bytes left in cur
+	mpos     int          // masking key position in cur
+	inMsg    bool         // a data message is open
+	msgType  MessageType
+	msgLen   int64 // bytes of the current message delivered so far
+	rawLen   int64 // payload bytes of the current message's frames so far
+	compress bool  // the current message is compressed
+	rawEOF   bool  // the current message's last frame is drained
+	utf8     utf8valid.Validator
+	ctrl     [frame.MaxControlPayload]byte
+	raw      rawReader
+	msgr     messageReader
+	dec      *deflate.Decompressor
+
+	// Write side. wmu serializes messages; fmu serializes frames, so that
+	// control frames can go out between the fragments of a message. Both are
+	// channels so that waiting for them can be bounded.
+	wmu       chan struct{}
+	fmu       chan struct{}
+	closeSent bool // guarded by fmu
+	wbufs     net.Buffers
+	iov       [2][]byte   // backing array of wbufs
+	wstop     func() bool // stops the context watch of the current frame write
+	hdr       [frame.MaxHeaderSize + frame.MaxControlPayload]byte
+	msgw      MessageWriter
+	comp      *deflate.Compressor
+
+	// Deadlines set for contexts. dlMu orders them with the context watches:
+	// a watch only acts while its generation is current, so that a watch
+	// firing late cannot clobber the deadline of a later call.
+	dlMu       sync.Mutex
+	rgen, wgen uint64
+
+	// Closing.
+	closeMu   sync.Mutex
+	closeErr  *CloseError   // how the connection ended, set once
+	done      chan struct{} // closed when the connection is torn down
+	recvClose chan struct{} // closed when the peer's close frame arrives
+	peerClose *CloseError   // the peer's close, guarded by closeMu
+
+	// Ping and keepalive.
+	pingMu   sync.Mutex
+	pingSeq  uint64
+	pings    map[uint64]chan struct{}
+	kaTimer  *time.Timer
+	kaActive atomic.Bool // a keepalive ping awaits an answer
+}
+
+// New wraps c, a connection on which the opening handshake already
+// completed, as a WebSocket of the given role. buffered holds bytes already
+// read from c past the handshake (see handshake.Result); they are read
+// first. A nil opts means the defaults. The connection starts Open, without
+// compression (use Accept or Dial to negotiate it).
+func New(c net.Conn, buffered []byte, role frame.Role, opts *Options) *Conn {
+	return newConn(c, buffered, role, opts, "", nil)
+}
+
+func newConn(nc net.Conn, buffered []byte, role frame.Role, opts *Options, subprotocol string, params *deflate.Params) *Conn {
+	c := &Conn{
+		nc:          nc,
+		role:        role,
+		opts:        opts.withDefaults(),
+		subprotocol: subprotocol,
+		params:      params,
+		rmu:         make(chan struct{}, 1),
+		wmu:         make(chan struct{}, 1),
+		fmu:         make(chan struct{}, 1),
+		done:        make(chan struct{}),
+		recvClose:   make(chan struct{}),
+	}
+	// The read limit is checked per message in nextFrame, which knows
+	// whether a frame is compressed.
+	c.rules = frame.Rules{Role: role}
+	if params != nil {
+		c.rules.AllowedRsv = frame.RSV1
+		cfg := c.opts.Compression
+		server := role == frame.Server
+		c.comp = cfg.NewCompressor(*params, server)
+		c.dec = deflate.NewDecompressor(*params, server)
+	}
+	c.raw.c = c
+	c.msgr.c = c
+	c.msgw.c = c
+	if len(buffered) > 0 {
+		size := c.opts.ReadBufferSize
+		if len(buffered) > size {
+			size = len(buffered)
+		}
+		c.rbuf = make([]byte, size)
+		c.rw = copy(c.rbuf, buffered)
+	}
+	c.state.Store(int32(Open))
+	c.startKeepalive()
+	return c
+}
+
+// State returns the connection's current state.
+func (c *Conn) State() State { return State(c.state.Load()) }
+
+// Subprotocol returns the subprotocol negotiated in the opening handshake,
+// or "" if none was.
+func (c *Conn) Subprotocol() string { return c.subprotocol }
+
+// Compression returns the negotiated permessage-deflate parameters and
+// whether compression was negotiated at all.
+func (c *Conn) Compression() (deflate.Params, bool) {
+	if c.params == nil {
+		return deflate.Params{}, false
+	}
+	return *c.params, true
+}
+
+// LocalAddr returns the local network address.
+func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
+
+// RemoteAddr returns the remote network address.
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// Done returns a channel that is closed when the connection is torn down.
+func (c *Conn) Done() <-chan struct{} { return c.done }

@@ -1,0 +1,50 @@
+// Package conn is hybi's message-level WebSocket connection (RFC 6455): the
+// package applications use.
+//
+// A server calls Accept from an http.Handler; a client calls Dial; code that
+// has upgraded a connection by other means wraps it with New. Each returns a
+// *Conn, which reads and writes whole messages (Read, Write) or streams them
+// (Reader, Writer), and ends with a close handshake (Close) or at once
+// (CloseNow).
+//
+// # Reading
+//
+// Control frames are handled inside the read calls: pings are answered with
+// pongs, pongs are matched to Ping calls and keepalive, and a close frame is
+// answered and ends the connection. So a connection must have a goroutine
+// reading from it, as with every Go WebSocket library, even when the
+// application only writes; otherwise neither pongs nor the peer's close are
+// seen, and keepalive will tear the connection down.
+//
+// Text messages are validated as UTF-8 while they arrive and the connection
+// is failed with 1007 as soon as the bytes received cannot be valid. A
+// message larger than Options.ReadLimit fails the connection with 1009
+// before its memory is allocated.
+//
+// # Contexts
+//
+// Every blocking call takes a context.Context. A read aborted by its context
+// before any byte of a new message was consumed returns the context's error
+// and leaves the connection usable. A read aborted in the middle of a message,
+// or a write aborted after part of a message went out, leaves the stream in a
+// state that cannot be resumed, so the connection is torn down and later calls
+// report a *CloseError with code 1006.
+//
+// # Closing
+//
+// Close sends a close frame, waits (at most Options.CloseTimeout) for the
+// peer's close frame, and closes the TCP connection: the server first, the
+// client after it sees the server do so, again bounded by the timeout.
+// CloseNow tears the connection down at once. Both are safe to call from any
+// goroutine, any number of times. How the connection ended is reported by
+// every read after the end as a *CloseError holding the code, the reason and
+// whether the close handshake completed (the browser's wasClean). The codes
+// 1005 (no status) and 1006 (abnormal closure) are reported but never sent.
+//
+// # Keepalive
+//
+// By default a connection pings its peer every Options.PingInterval and
+// tears the connection down when nothing arrives within Options.PongTimeout
+// after a ping; the read then fails with a *CloseError wrapping
+// ErrKeepaliveTimeout. Keepalive uses timers, not goroutines.
+package conn

@@ -1,0 +1,129 @@
+package conn
+
+import (
+	"context"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/hybi/ws/closecode"
+)
+
+// NetConn returns a net.Conn over c for code that wants a byte stream: each
+// Write is sent as one message of type typ, and Read returns the payload of
+// the incoming messages one after another, whatever their type. Close closes
+// c with 1000. Deadlines apply to the following reads and writes.
+func NetConn(c *Conn, typ MessageType) net.Conn {
+	return &netConn{c: c, typ: typ}
+}
+
+type netConn struct {
+	c   *Conn
+	typ MessageType
+
+	rmu sync.Mutex // serializes Read, which owns r
+
+	mu            sync.Mutex
+	readDeadline  time.Time
+	writeDeadline time.Time
+
+	r io.Reader // current message, read side only
+}
+
+func (n *netConn) ctx(deadline time.Time) (context.Context, context.CancelFunc) {
+	if deadline.IsZero() {
+		return context.Background(), func() {}
+	}
+	return context.WithDeadline(context.Background(), deadline)
+}
+
+func (n *netConn) Read(p []byte) (int, error) {
+	n.mu.Lock()
+	dl := n.readDeadline
+	n.mu.Unlock()
+	ctx, cancel := n.ctx(dl)
+	defer cancel()
+	n.rmu.Lock()
+	defer n.rmu.Unlock()
+	for {
+		if n.r == nil {
+			_, r, err := n.c.Reader(ctx)
+			if err != nil {
+				return 0, n.mapErr(err)
+			}
+			n.r = r
+		}
+		if mr, ok := n.r.(*messageReader); ok {
+			mr.ctx = ctx // this call's deadline, not the one Reader saw
+		}
+		k, err := n.r.Read(p)
+		if err == io.EOF {
+			n.r = nil
+			if k > 0 {
+				return k, nil
+			}
+			continue
+		}
+		if err != nil {
+			return k, n.mapErr(err)
+		}
+		return k, nil
+	}
+}
+
+// mapErr turns a clean close into io.EOF, as a byte stream reports its end.
+func (n *netConn) mapErr(err error) error {
+	if ce, ok := err.(*CloseError); ok && (ce.Code == closecode.Normal || ce.Code == closecode.NoStatus) && ce.Clean {
+		return io.EOF
+	}
+	if err == context.DeadlineExceeded {
+		return timeoutError{}
+	}
+	return err
+}
+
+func (n *netConn) Write(p []byte) (int, error) {
+	n.mu.Lock()
+	dl := n.writeDeadline
+	n.mu.Unlock()
+	ctx, cancel := n.ctx(dl)
+	defer cancel()
+	if err := n.c.Write(ctx, n.typ, p); err != nil {
+		return 0, n.mapErr(err)
+	}
+	return len(p), nil
+}
+
+func (n *netConn) Close() error { return n.c.Close(closecode.Normal, "") }
+
+func (n *netConn) LocalAddr() net.Addr  { return n.c.LocalAddr() }
+func (n *netConn) RemoteAddr() net.Addr { return n.c.RemoteAddr() }
+
+func (n *netConn) SetDeadline(t time.Time) error {
+	n.mu.Lock()
+	n.readDeadline, n.writeDeadline = t, t
+	n.mu.Unlock()
+	return nil
+}
+
+func (n *netConn) SetReadDeadline(t time.Time) error {
+	n.mu.Lock()
+	n.readDeadline = t
+	n.mu.Unlock()
+	return nil
+}
+
+func (n *netConn) SetWriteDeadline(t time.Time) error {
+	n.mu.Lock()
+	n.writeDeadline = t
+	n.mu.Unlock()
+	return nil
+}
+
+// timeoutError is the net.Error of an expired deadline.
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "conn: i/o timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }

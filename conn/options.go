@@ -1,0 +1,130 @@
+package conn
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/hybi/ws/deflate"
+)
+
+// Defaults for Options fields left zero.
+const (
+	// DefaultReadLimit is the largest message a connection accepts unless
+	// Options.ReadLimit says otherwise: 1 MiB. It is ample for chat messages,
+	// feed updates and dashboard snapshots, while a thousand hostile
+	// connections can pin at most about 1 GiB. Raise it per connection when
+	// an application needs bigger messages.
+	DefaultReadLimit = 1 << 20
+	// DefaultBufferSize is the default size of the read and write buffers.
+	DefaultBufferSize = 4096
+	// DefaultCloseTimeout bounds each step of the close handshake.
+	DefaultCloseTimeout = 5 * time.Second
+	// DefaultPingInterval is the keepalive ping interval: well below the
+	// 60 s idle timeout of nginx's default proxy_read_timeout and of most
+	// load balancers.
+	DefaultPingInterval = 25 * time.Second
+	// DefaultPongTimeout is how long after a keepalive ping the peer has to
+	// show it is alive.
+	DefaultPongTimeout = 15 * time.Second
+)
+
+// Options tune a connection. The zero value, or a nil *Options, means the
+// defaults.
+type Options struct {
+	// ReadLimit is the largest message, in bytes, that Read and Reader
+	// accept (after decompression); a bigger one fails the connection with
+	// 1009. 0 means DefaultReadLimit; a negative value means no limit.
+	ReadLimit int64
+	// ReadBufferSize and WriteBufferSize size the I/O buffers; 0 means
+	// DefaultBufferSize. Buffers are pooled and held only while needed.
+	ReadBufferSize  int
+	WriteBufferSize int
+	// CloseTimeout bounds the wait for the peer's close frame and, on a
+	// client, for the server to close the TCP connection. 0 means
+	// DefaultCloseTimeout.
+	CloseTimeout time.Duration
+	// PingInterval is the keepalive interval. 0 means DefaultPingInterval; a
+	// negative value turns keepalive off.
+	PingInterval time.Duration
+	// PongTimeout is how long the peer has to answer a keepalive ping.
+	// 0 means DefaultPongTimeout.
+	PongTimeout time.Duration
+	// Compression turns on permessage-deflate (RFC 7692) when not nil, with
+	// these preferences. It is off by default.
+	Compression *deflate.Config
+}
+
+func (o *Options) withDefaults() Options {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.ReadLimit == 0 {
+		r.ReadLimit = DefaultReadLimit
+	}
+	if r.ReadBufferSize <= 0 {
+		r.ReadBufferSize = DefaultBufferSize
+	}
+	if r.ReadBufferSize < 256 {
+		r.ReadBufferSize = 256
+	}
+	if r.WriteBufferSize <= 0 {
+		r.WriteBufferSize = DefaultBufferSize
+	}
+	if r.WriteBufferSize < 256 {
+		r.WriteBufferSize = 256
+	}
+	if r.CloseTimeout <= 0 {
+		r.CloseTimeout = DefaultCloseTimeout
+	}
+	if r.PingInterval == 0 {
+		r.PingInterval = DefaultPingInterval
+	}
+	if r.PongTimeout <= 0 {
+		r.PongTimeout = DefaultPongTimeout
+	}
+	return r
+}
+
+// AcceptOptions configure Accept: the connection's Options and the server's
+// side of the opening handshake.
+type AcceptOptions struct {
+	Options
+	// Subprotocols lists the subprotocols the server speaks, in its order of
+	// preference. The first one the client offered is chosen.
+	Subprotocols []string
+	// RequireSubprotocol refuses clients that offer none of Subprotocols.
+	RequireSubprotocol bool
+	// OriginPatterns lists extra Origin hosts allowed besides the request's
+	// own host (path.Match patterns such as "*.example.com"). Requests from
+	// other origins are refused with 403, against cross-site WebSocket
+	// hijacking.
+	OriginPatterns []string
+	// InsecureSkipOriginCheck turns the Origin check off.
+	InsecureSkipOriginCheck bool
+	// Header holds extra response headers, such as Set-Cookie.
+	Header http.Header
+}
+
+// DialOptions configure Dial: the connection's Options and the client's side
+// of the opening handshake.
+type DialOptions struct {
+	Options
+	// Header holds extra request headers.
+	Header http.Header
+	// Origin, if set, is sent as the Origin header.
+	Origin string
+	// Subprotocols are offered in this order of preference.
+	Subprotocols []string
+	// TLSConfig is used for wss:// URLs; nil means the defaults.
+	TLSConfig *tls.Config
+	// Proxy picks an HTTP proxy for a request; nil means
+	// http.ProxyFromEnvironment.
+	Proxy func(*http.Request) (*url.URL, error)
+	// NetDial dials the TCP connection; nil means a net.Dialer.
+	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
