@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -71,7 +72,9 @@ func TestDialLoopback(t *testing.T) {
 	results := make(chan *Result, 1)
 	srv := httptest.NewServer(echoHandler(t, u, results))
 	defer srv.Close()
-	tlsSrv := httptest.NewTLSServer(echoHandler(t, u, nil))
+	tlsSrv := httptest.NewUnstartedServer(echoHandler(t, u, nil))
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted dial below
+	tlsSrv.StartTLS()
 	defer tlsSrv.Close()
 
 	var accepted []Extension
@@ -576,7 +579,7 @@ func TestUpgradeClearsServerDeadlines(t *testing.T) {
 			return
 		}
 		defer res.Conn.Close()
-		time.Sleep(150 * time.Millisecond) // past both timeouts
+		time.Sleep(450 * time.Millisecond) // past both timeouts
 		msg := make([]byte, 4)
 		if _, err := io.ReadFull(res.Conn, msg); err != nil {
 			t.Errorf("server read after the timeouts: %v", err)
@@ -586,8 +589,8 @@ func TestUpgradeClearsServerDeadlines(t *testing.T) {
 			t.Errorf("server write after the timeouts: %v", err)
 		}
 	}))
-	srv.Config.ReadTimeout = 50 * time.Millisecond
-	srv.Config.WriteTimeout = 50 * time.Millisecond
+	srv.Config.ReadTimeout = 250 * time.Millisecond
+	srv.Config.WriteTimeout = 250 * time.Millisecond
 	srv.Start()
 	defer srv.Close()
 	res, err := (&Dialer{Proxy: noProxy}).Dial(context.Background(), "ws://"+srv.Listener.Addr().String())
@@ -595,6 +598,6 @@ func TestUpgradeClearsServerDeadlines(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer res.Conn.Close()
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
 	roundTrip(t, res, "late")
 }

@@ -8,10 +8,12 @@ import (
 	"time"
 )
 
-// Defaults for the raw-connection path.
+// Defaults for the zero values of Upgrader fields.
 const (
+	// DefaultHandshakeTimeout is used when Upgrader.HandshakeTimeout is 0.
 	DefaultHandshakeTimeout = 10 * time.Second
-	DefaultMaxRequestBytes  = 8 << 10
+	// DefaultMaxRequestBytes is used when Upgrader.MaxRequestBytes is 0.
+	DefaultMaxRequestBytes = 8 << 10
 )
 
 // Upgrader holds the server's handshake policy. Its methods may be called
