@@ -8,12 +8,13 @@ var bufPool sync.Pool
 // getBuf returns a buffer of length size from the pool, or a new one.
 func getBuf(size int) []byte {
 	if p, ok := bufPool.Get().(*[]byte); ok {
-		if cap(*p) >= size {
-			b := (*p)[:size]
-			bufHeaders.Put(p)
-			return b
+		b := *p
+		*p = nil
+		bufHeaders.Put(p)
+		if cap(b) >= size {
+			return b[:size]
 		}
-		bufPool.Put(p)
+		// Too small for this use: let it go rather than circulate.
 	}
 	return make([]byte, size)
 }

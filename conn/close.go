@@ -177,27 +177,15 @@ func (c *Conn) fail(pe *closecode.Error) error {
 
 // teardown ends the connection with ce, unless it already ended.
 func (c *Conn) teardown(ce *CloseError) {
-	c.closeMu.Lock()
-	if c.closeErr != nil {
-		c.closeMu.Unlock()
+	if !c.closeErr.CompareAndSwap(nil, ce) {
 		return
 	}
-	c.closeErr = ce
 	c.state.Store(int32(Closed))
-	c.closeMu.Unlock()
 	c.stopKeepalive()
 	c.nc.Close()
 	close(c.done)
 }
 
 // closedErr returns how the connection ended, or nil while it has not.
-func (c *Conn) closedErr() *CloseError {
-	select {
-	case <-c.done:
-	default:
-		return nil
-	}
-	c.closeMu.Lock()
-	defer c.closeMu.Unlock()
-	return c.closeErr
-}
+// It is set before teardown returns.
+func (c *Conn) closedErr() *CloseError { return c.closeErr.Load() }

@@ -111,11 +111,8 @@ type Conn struct {
 	rgen, wgen uint64
 
 	// Closing.
-	closeMu   sync.Mutex
-	closeErr  *CloseError   // how the connection ended, set once
-	done      chan struct{} // closed when the connection is torn down
-	recvClose chan struct{} // closed when the peer's close frame arrives
-	peerClose *CloseError   // the peer's close, guarded by closeMu
+	closeErr atomic.Pointer[CloseError] // how the connection ended, set once
+	done     chan struct{}              // closed when the connection is torn down
 
 	// Ping and keepalive.
 	pingMu   sync.Mutex
@@ -145,7 +142,6 @@ func newConn(nc net.Conn, buffered []byte, role frame.Role, opts *Options, subpr
 		wmu:         make(chan struct{}, 1),
 		fmu:         make(chan struct{}, 1),
 		done:        make(chan struct{}),
-		recvClose:   make(chan struct{}),
 	}
 	// The read limit is checked per message in nextFrame, which knows
 	// whether a frame is compressed.

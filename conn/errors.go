@@ -89,8 +89,5 @@ func (e *notOpenError) Unwrap() error {
 
 // errNotOpen builds the error for an operation refused in the current state.
 func (c *Conn) errNotOpen() error {
-	c.closeMu.Lock()
-	ce := c.closeErr
-	c.closeMu.Unlock()
-	return &notOpenError{state: c.State(), close: ce}
+	return &notOpenError{state: c.State(), close: c.closedErr()}
 }

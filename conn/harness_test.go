@@ -203,3 +203,76 @@ func checkGoroutines(t *testing.T) {
 }
 
 var _ = bytes.Equal
+
+// shortOpts are test options: keepalive off and a close timeout that is
+// short, yet long enough for a loaded machine to complete handshakes.
+func shortOpts() *Options {
+	return &Options{CloseTimeout: 2 * time.Second, PingInterval: -1}
+}
+
+// timeoutOpts are for tests of the close timeout itself.
+func timeoutOpts() *Options {
+	return &Options{CloseTimeout: 300 * time.Millisecond, PingInterval: -1}
+}
+
+// sendBytes writes b as is.
+func (p *rawPeer) sendBytes(b []byte) {
+	p.t.Helper()
+	if _, err := p.nc.Write(b); err != nil {
+		p.t.Fatalf("peer write: %v", err)
+	}
+}
+
+// expectFrame reads the next frame and checks its opcode.
+func (p *rawPeer) expectFrame(op frame.Opcode) (frame.Header, []byte) {
+	p.t.Helper()
+	h, payload, err := p.recv()
+	if err != nil {
+		p.t.Fatalf("peer: waiting for %v: %v", op, err)
+	}
+	if h.Opcode != op {
+		p.t.Fatalf("peer: got %v frame (%q), want %v", h.Opcode, payload, op)
+	}
+	return h, payload
+}
+
+// failedWith reads until the close frame the Conn fails the connection
+// with, checks its code, then closes the peer's side as a peer would.
+func (p *rawPeer) failedWith(want closecode.Code) {
+	p.t.Helper()
+	p.expectClose(want)
+	p.nc.Close()
+}
+
+// async runs f in a goroutine; the returned function waits for its result,
+// failing the test if it takes longer than 5 s.
+func async[T any](t testing.TB, f func() T) func() T {
+	ch := make(chan T, 1)
+	go func() { ch <- f() }()
+	return func() T {
+		t.Helper()
+		select {
+		case v := <-ch:
+			return v
+		case <-time.After(5 * time.Second):
+			t.Fatal("operation did not return in time")
+			panic("unreachable")
+		}
+	}
+}
+
+// readAsync starts a Read in the background.
+func readAsync(t testing.TB, c *Conn) func() readRes {
+	return async(t, func() readRes {
+		typ, msg, err := c.Read(context.Background(), nil)
+		return readRes{typ, msg, err}
+	})
+}
+
+type readRes struct {
+	typ MessageType
+	msg []byte
+	err error
+}
+
+func bufioReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }

@@ -44,8 +44,9 @@ type Options struct {
 	ReadBufferSize  int
 	WriteBufferSize int
 	// CloseTimeout bounds the wait for the peer's close frame and, on a
-	// client, for the server to close the TCP connection. 0 means
-	// DefaultCloseTimeout.
+	// client, for the server to close the TCP connection; it also bounds
+	// the sending of pongs and close frames, even while a stuck data frame
+	// write holds the connection. 0 means DefaultCloseTimeout.
 	CloseTimeout time.Duration
 	// PingInterval is the keepalive interval. 0 means DefaultPingInterval; a
 	// negative value turns keepalive off.

@@ -82,7 +82,10 @@ func (c *Conn) startKeepalive() {
 	if c.opts.PingInterval <= 0 {
 		return
 	}
+	// Under pingMu, which the tick takes before using the timer.
+	c.pingMu.Lock()
 	c.kaTimer = time.AfterFunc(c.opts.PingInterval, c.keepaliveTick)
+	c.pingMu.Unlock()
 }
 
 // keepaliveTick runs on the keepalive timer: it sends a ping, or tears the

@@ -76,9 +76,10 @@ func (c *Conn) grow(buf []byte) []byte {
 }
 
 // Reader waits for the next data message and returns its type and a reader
-// for its payload, valid until the next call to Read or Reader; reads from it
-// are bounded by ctx as well. A message not read to the end is discarded by
-// the next call.
+// for its payload, valid until the next call to Read or Reader (the same
+// reader value is reused for every message, so a stale one reads the current
+// message); reads from it are bounded by ctx as well. A message not read to
+// the end is discarded by the next call.
 func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
 	if err := c.lockRead(ctx); err != nil {
 		return 0, nil, err

@@ -357,12 +357,10 @@ func (c *Conn) writeFrameLocked(fin bool, op frame.Opcode, rsv byte, p []byte) (
 		c.wbufs = nil
 		return n, err
 	}
-	// Masked: copy through a buffer, since p belongs to the caller.
-	size := c.opts.WriteBufferSize
-	if hn+len(p) < size {
-		size = hn + len(p)
-	}
-	buf := getBuf(size)
+	// Masked: copy through a buffer, since p belongs to the caller. It has
+	// the full size even for short frames, so that the pool holds buffers
+	// of one size.
+	buf := getBuf(c.opts.WriteBufferSize)
 	defer putBuf(buf)
 	copy(buf, c.hdr[:hn])
 	pos, off, total := 0, hn, int64(0)
