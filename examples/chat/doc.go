@@ -1,0 +1,22 @@
+// Command chat is a small chat room: it serves a web page and a WebSocket
+// endpoint, and broadcasts every message a client sends to all connected
+// clients.
+//
+//	go run ./examples/chat -addr 127.0.0.1:8080
+//
+// then open http://127.0.0.1:8080/ in a few browser tabs.
+//
+// It shows what a real server has to take care of:
+//
+//   - Slow clients do not stall the others: each client has a bounded send
+//     queue, and one that falls too far behind is closed with 1008 (policy
+//     violation) and a reason.
+//   - Dead clients are reaped by hybi's built-in keepalive: the server pings
+//     every 25 s and drops a client that does not answer. The page sends no
+//     heartbeat of its own: browsers answer pings themselves.
+//   - On SIGINT or SIGTERM every client is closed with 1001 "going away",
+//     with a complete close handshake, before the process exits.
+//
+// The page shows the connection state, the code, reason and wasClean of each
+// close, and reconnects with exponential backoff and jitter.
+package main

@@ -1,0 +1,19 @@
+// Package interop tests hybi against independent WebSocket implementations:
+// a real browser (headless Chromium, driven over the Chrome DevTools
+// Protocol with hybi's own client), Python's websockets and Node's ws.
+//
+// The package holds only tests and the peers' scripts: python/peer.py and
+// node/peer.js. Each peer runs in turn as a client of a hybi server and as
+// a server for hybi's client, and they exchange text and binary echoes of
+// 0 to 1 MiB, negotiate a subprotocol, ping each other and close in both
+// directions, with the close code, reason and cleanliness checked on both
+// sides.
+//
+// A test skips only when its peer is not installed, and fails instead when
+// the environment variable HYBI_INTEROP_REQUIRE is set. To install the peers
+// (Debian; Node.js and npm come with the machine, or apt-get install nodejs
+// npm):
+//
+//	apt-get install -y chromium python3-websockets
+//	npm ci --prefix interop/node
+package interop
