@@ -2,6 +2,7 @@ package conn
 
 import (
 	"context"
+	"net"
 	"net/http"
 
 	"github.com/hybi/ws/deflate"
@@ -17,29 +18,75 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	if opts == nil {
 		opts = &AcceptOptions{}
 	}
-	u := handshake.Upgrader{
+	var params *deflate.Params
+	u := newUpgrader(opts, &params)
+	res, err := u.Upgrade(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return newConn(res.Conn, res.Buffered, frame.Server, &opts.Options, res.Subprotocol, params), nil
+}
+
+// AcceptConn performs the server's side of the opening handshake on c, a
+// connection accepted from a net.Listener, without net/http, and returns
+// the WebSocket connection: the low-memory server path, as a net/http
+// server keeps its per-connection state (buffers, request, a deep goroutine
+// stack) for as long as the handler runs. It reads and checks the request
+// itself, as handshake.Upgrader.UpgradeConn does, and negotiates
+// compression as Accept does. ctx bounds the handshake, which must also
+// complete within 10 seconds; the request head may not exceed 8 KiB. On
+// failure AcceptConn has written the HTTP error response when the request
+// was refused, and has closed c.
+func AcceptConn(ctx context.Context, c net.Conn, opts *AcceptOptions) (*Conn, error) {
+	// The handshake runs on a goroutine of its own: its deep call chain
+	// would grow the caller's stack, which a goroutine then blocked in Read
+	// keeps for the life of the connection.
+	ch := make(chan acceptResult, 1)
+	go acceptConn(ctx, c, opts, ch)
+	r := <-ch
+	return r.c, r.err
+}
+
+type acceptResult struct {
+	c   *Conn
+	err error
+}
+
+func acceptConn(ctx context.Context, c net.Conn, opts *AcceptOptions, ch chan<- acceptResult) {
+	if opts == nil {
+		opts = &AcceptOptions{}
+	}
+	var params *deflate.Params
+	u := newUpgrader(opts, &params)
+	res, err := u.UpgradeConn(ctx, c)
+	if err != nil {
+		ch <- acceptResult{nil, err}
+		return
+	}
+	ch <- acceptResult{newConn(res.Conn, res.Buffered, frame.Server, &opts.Options, res.Subprotocol, params), nil}
+}
+
+// newUpgrader returns the upgrader for opts. When compression is
+// configured and negotiated, the upgrade sets *params.
+func newUpgrader(opts *AcceptOptions, params **deflate.Params) *handshake.Upgrader {
+	u := &handshake.Upgrader{
 		Subprotocols:            opts.Subprotocols,
 		RequireSubprotocol:      opts.RequireSubprotocol,
 		OriginPatterns:          opts.OriginPatterns,
 		InsecureSkipOriginCheck: opts.InsecureSkipOriginCheck,
 		Header:                  opts.Header,
 	}
-	var params *deflate.Params
 	if cfg := opts.Compression; cfg != nil {
 		u.Negotiate = func(offers []handshake.Extension) ([]handshake.Extension, error) {
 			resp, p, ok := cfg.Negotiate(offers)
 			if !ok {
 				return nil, nil
 			}
-			params = &p
+			*params = &p
 			return []handshake.Extension{resp}, nil
 		}
 	}
-	res, err := u.Upgrade(w, r)
-	if err != nil {
-		return nil, err
-	}
-	return newConn(res.Conn, res.Buffered, frame.Server, &opts.Options, res.Subprotocol, params), nil
+	return u
 }
 
 // Dial opens a WebSocket connection to a ws:// or wss:// URL, the client's

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hybi/ws/deflate"
@@ -63,63 +64,73 @@ func (s State) String() string {
 // serialized too, but interleaving them makes little sense.
 type Conn struct {
 	nc          net.Conn
-	role        frame.Role
 	opts        Options
 	subprotocol string
 	params      *deflate.Params // negotiated compression, nil if none
 
-	state atomic.Int32
-
 	// Read side, owned by the holder of rmu.
-	rmu      chan struct{}
-	rbuf     []byte      // read buffer, nil while released
-	rr, rw   int         // read and write positions in rbuf
-	rstop    func() bool // stops the context watch of the current read
-	rules    frame.Rules
-	cur      frame.Header // current data frame
-	remain   int64        // payload bytes left in cur
-	mpos     int          // masking key position in cur
-	inMsg    bool         // a data message is open
-	msgType  MessageType
-	msgLen   int64 // bytes of the current message delivered so far
-	rawLen   int64 // payload bytes of the current message's frames so far
-	compress bool  // the current message is compressed
-	rawEOF   bool  // the current message's last frame is drained
-	utf8     utf8valid.Validator
-	ctrl     [frame.MaxControlPayload]byte
-	raw      rawReader
-	msgr     messageReader
-	dec      *deflate.Decompressor
+	rmu       chan struct{}
+	rbuf      []byte             // read buffer, nil while released
+	rr, rw    int                // read and write positions in rbuf
+	rstop     func() bool        // stops the context watch of the current read
+	rc        syscall.RawConn    // nc's raw connection for rawFill, or nil
+	rawReadFn func(uintptr) bool // c.rawRead, bound once
+	rn        int                // result of rawRead
+	rerr      error              // error of rawRead
+	cur       frame.Header       // current data frame
+	rules     frame.Rules
+	remain    int64 // payload bytes left in cur
+	mpos      int   // masking key position in cur
+	msgLen    int64 // bytes of the current message delivered so far
+	rawLen    int64 // payload bytes of the current message's frames so far
+	raw       rawReader
+	msgr      messageReader
+	dec       *deflate.Decompressor
 
 	// Write side. wmu serializes messages; fmu serializes frames, so that
 	// control frames can go out between the fragments of a message. Both are
 	// channels so that waiting for them can be bounded.
-	wmu       chan struct{}
-	fmu       chan struct{}
-	closeSent bool // guarded by fmu
-	wbufs     net.Buffers
-	iov       [2][]byte   // backing array of wbufs
-	wstop     func() bool // stops the context watch of the current frame write
-	hdr       [frame.MaxHeaderSize + frame.MaxControlPayload]byte
-	msgw      MessageWriter
-	comp      *deflate.Compressor
+	wmu        chan struct{}
+	fmu        chan struct{}
+	wbufs      net.Buffers
+	iov        [3][]byte      // backing array of wbufs
+	wpend      []byte         // coalesced frames not sent yet, guarded by fmu
+	flushTimer *time.Timer    // flushes wpend, created by the first append
+	wstop      func() bool    // stops the context watch of the current frame write
+	msgw       *MessageWriter // allocated by the first Writer call
+	comp       *deflate.Compressor
 
 	// Deadlines set for contexts. dlMu orders them with the context watches:
 	// a watch only acts while its generation is current, so that a watch
 	// firing late cannot clobber the deadline of a later call.
-	dlMu       sync.Mutex
 	rgen, wgen uint64
+	dlMu       sync.Mutex
 
 	// Closing.
 	closeErr atomic.Pointer[CloseError] // how the connection ended, set once
 	done     chan struct{}              // closed when the connection is torn down
 
 	// Ping and keepalive.
-	pingMu   sync.Mutex
-	pingSeq  uint64
-	pings    map[uint64]chan struct{}
-	kaTimer  *time.Timer
-	kaActive atomic.Bool // a keepalive ping awaits an answer
+	pingSeq uint64
+	pings   map[uint64]chan struct{}
+	kaTimer *time.Timer
+	pingMu  sync.Mutex
+
+	// Small fields, together to save padding.
+	state     atomic.Int32
+	kaActive  atomic.Bool // a keepalive ping awaits an answer
+	more      atomic.Bool // the reader holds complete frames: writes may be coalesced
+	pending   atomic.Bool // wpend holds bytes
+	role      frame.Role
+	inMsg     bool // a data message is open; read side
+	msgType   MessageType
+	compress  bool // the current message is compressed; read side
+	rawEOF    bool // the current message's last frame is drained; read side
+	closeSent bool // guarded by fmu
+	rflush    bool // rawRead stopped to flush pending bytes
+	rflushed  bool // rawFill flushed already
+	utf8      utf8valid.Validator
+	hdr       [smallFrame]byte // write side, guarded by fmu
 }
 
 // New wraps c, a connection on which the opening handshake already
@@ -154,8 +165,10 @@ func newConn(nc net.Conn, buffered []byte, role frame.Role, opts *Options, subpr
 		c.dec = deflate.NewDecompressor(*params, server)
 	}
 	c.raw.c = c
+	if c.rc = rawConnOf(nc); c.rc != nil {
+		c.rawReadFn = c.rawRead
+	}
 	c.msgr.c = c
-	c.msgw.c = c
 	if len(buffered) > 0 {
 		size := c.opts.ReadBufferSize
 		if len(buffered) > size {
@@ -168,6 +181,10 @@ func newConn(nc net.Conn, buffered []byte, role frame.Role, opts *Options, subpr
 	c.startKeepalive()
 	return c
 }
+
+// smallFrame is the size of the header buffer, in which the smallest
+// unmasked frames are assembled whole to go out in one write.
+const smallFrame = 32
 
 // State returns the connection's current state.
 func (c *Conn) State() State { return State(c.state.Load()) }

@@ -24,6 +24,13 @@ func (c *Conn) Read(ctx context.Context, buf []byte) (MessageType, []byte, error
 	}
 	defer c.unlockRead()
 	watching := c.watchRead(ctx)
+	if c.rr == c.rw && c.rc != nil && !c.inMsg {
+		// Wait for input here, high on the stack and without a buffer,
+		// so that an idle connection's goroutine keeps a small stack.
+		if err := c.rawFill(); err != nil {
+			return 0, buf, c.readError(ctx, watching, err)
+		}
+	}
 	typ, err := c.beginMessage()
 	if err != nil {
 		return 0, buf, c.readError(ctx, watching, err)
@@ -36,6 +43,7 @@ func (c *Conn) Read(ctx context.Context, buf []byte) (MessageType, []byte, error
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
 			c.endRead(watching)
+			c.setMore()
 			return typ, buf, nil
 		}
 		if err != nil {
@@ -409,6 +417,7 @@ func (c *Conn) readPayload(p []byte) (int, error) {
 		return n, nil
 	}
 	if len(p) >= c.opts.ReadBufferSize {
+		c.flushIdle()
 		return c.netRead(p)
 	}
 	if err := c.fill(1); err != nil {
@@ -435,19 +444,28 @@ func (c *Conn) netRead(p []byte) (int, error) {
 // fill reads from the network until at least n bytes are buffered;
 // n is at most a control frame with its header.
 func (c *Conn) fill(n int) error {
-	if c.rbuf == nil {
-		c.rbuf = getBuf(c.opts.ReadBufferSize)
-		c.rr, c.rw = 0, 0
-	}
-	if c.rw-c.rr >= n {
+	if c.rbuf != nil && c.rw-c.rr >= n {
 		return nil
 	}
-	if c.rr == c.rw {
+	switch {
+	case c.rbuf == nil || c.rr == c.rw:
 		c.rr, c.rw = 0, 0
-	} else if len(c.rbuf)-c.rr < n {
+	case len(c.rbuf)-c.rr < n:
 		c.rw = copy(c.rbuf, c.rbuf[c.rr:c.rw])
 		c.rr = 0
 	}
+	if c.rc != nil {
+		for c.rw-c.rr < n {
+			if err := c.rawFill(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if c.rbuf == nil {
+		c.rbuf = getBuf(c.opts.ReadBufferSize)
+	}
+	c.flushIdle()
 	for c.rw-c.rr < n {
 		m, err := c.netRead(c.rbuf[c.rw:])
 		c.rw += m
@@ -458,6 +476,32 @@ func (c *Conn) fill(n int) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// rawFill reads into the read buffer through the raw connection, holding
+// no buffer while it waits for input if the buffer is empty (see rawRead).
+// It reads at least one byte or fails.
+func (c *Conn) rawFill() error {
+	c.rn, c.rerr, c.rflushed = 0, nil, false
+	err := c.rc.Read(c.rawReadFn)
+	if err == nil && c.rflush {
+		c.rflush, c.rflushed = false, true
+		c.flushIdle()
+		err = c.rc.Read(c.rawReadFn)
+	}
+	if err == nil {
+		err = c.rerr
+		c.rerr = nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.rn == 0 {
+		return io.ErrUnexpectedEOF // the stream may not end before a close frame
+	}
+	c.rw += c.rn
+	c.alive()
 	return nil
 }
 
@@ -483,8 +527,9 @@ func (c *Conn) nextFrame() (frame.Header, error) {
 			if err := c.fill(hn + n); err != nil {
 				return h, err
 			}
-			p := c.ctrl[:n]
-			copy(p, c.rbuf[c.rr+hn:c.rr+hn+n])
+			// The payload is unmasked in place: it is consumed, and the
+			// buffer is neither refilled nor released while it is handled.
+			p := c.rbuf[c.rr+hn : c.rr+hn+n : c.rr+hn+n]
 			c.rr += hn + n
 			if err := c.control(h, p); err != nil {
 				return h, err

@@ -72,7 +72,10 @@ func (c *Conn) Writer(ctx context.Context, typ MessageType) (*MessageWriter, err
 		c.unlockWrite()
 		return nil, c.errNotOpen()
 	}
-	w := &c.msgw
+	if c.msgw == nil {
+		c.msgw = &MessageWriter{c: c}
+	}
+	w := c.msgw
 	w.ctx = ctx
 	w.op = frame.Opcode(typ)
 	w.rsv = 0
@@ -345,13 +348,30 @@ func (c *Conn) writeFrameLocked(fin bool, op frame.Opcode, rsv byte, p []byte) (
 	}
 	hn := frame.PutHeader(c.hdr[:], h)
 	if !h.Masked {
+		if c.pending.Load() || c.more.Load() {
+			if op < frame.OpClose && c.appendPending(c.hdr[:hn], p) {
+				return int64(hn + len(p)), nil
+			}
+			if c.wpend != nil {
+				// The pending frames first, with this one.
+				c.iov[0], c.iov[1], c.iov[2] = c.wpend, c.hdr[:hn], p
+				c.wbufs = c.iov[:]
+				n, err := c.wbufs.WriteTo(c.nc)
+				c.iov[1], c.iov[2] = nil, nil
+				c.wbufs = nil
+				n -= int64(len(c.wpend))
+				c.dropPending()
+				c.iov[0] = nil
+				return max(n, 0), err
+			}
+		}
 		if hn+len(p) <= len(c.hdr) {
 			copy(c.hdr[hn:], p)
 			n, err := c.nc.Write(c.hdr[:hn+len(p)])
 			return int64(n), err
 		}
 		c.iov[0], c.iov[1] = c.hdr[:hn], p
-		c.wbufs = c.iov[:]
+		c.wbufs = c.iov[:2]
 		n, err := c.wbufs.WriteTo(c.nc)
 		c.iov[0], c.iov[1] = nil, nil // do not retain the caller's p
 		c.wbufs = nil
