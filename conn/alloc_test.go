@@ -75,7 +75,9 @@ func BenchmarkEcho1K(b *testing.B) {
 	buf = echoOnce(b, cli, msg, buf)
 	b.SetBytes(int64(len(msg)))
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		buf = echoOnce(b, cli, msg, buf)
 	}
+	reportCPU(b, cpu0)
 }

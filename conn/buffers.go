@@ -5,9 +5,19 @@ import "sync"
 // bufPool holds I/O buffers so that idle connections do not pin them.
 var bufPool sync.Pool
 
+// pendPool holds the buffers of coalesced writes, of pendingScale times
+// the write buffer size.
+var pendPool sync.Pool
+
 // getBuf returns a buffer of length size from the pool, or a new one.
-func getBuf(size int) []byte {
-	if p, ok := bufPool.Get().(*[]byte); ok {
+func getBuf(size int) []byte { return getBufFrom(&bufPool, size) }
+
+// putBuf returns b to the pool.
+func putBuf(b []byte) { putBufTo(&bufPool, b) }
+
+// getBufFrom returns a buffer of length size from pool, or a new one.
+func getBufFrom(pool *sync.Pool, size int) []byte {
+	if p, ok := pool.Get().(*[]byte); ok {
 		b := *p
 		*p = nil
 		bufHeaders.Put(p)
@@ -19,8 +29,8 @@ func getBuf(size int) []byte {
 	return make([]byte, size)
 }
 
-// putBuf returns b to the pool.
-func putBuf(b []byte) {
+// putBufTo returns b to pool.
+func putBufTo(pool *sync.Pool, b []byte) {
 	if cap(b) == 0 || cap(b) > 1<<20 {
 		return
 	}
@@ -29,7 +39,7 @@ func putBuf(b []byte) {
 		p = new([]byte)
 	}
 	*p = b[:cap(b)]
-	bufPool.Put(p)
+	pool.Put(p)
 }
 
 // bufHeaders recycles the *[]byte boxes that carry buffers through bufPool,

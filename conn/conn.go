@@ -93,11 +93,11 @@ type Conn struct {
 	wmu        chan struct{}
 	fmu        chan struct{}
 	wbufs      net.Buffers
-	iov        [3][]byte      // backing array of wbufs
-	wpend      []byte         // coalesced frames not sent yet, guarded by fmu
-	flushTimer *time.Timer    // flushes wpend, created by the first append
-	wstop      func() bool    // stops the context watch of the current frame write
-	msgw       *MessageWriter // allocated by the first Writer call
+	iov        [3][]byte                  // backing array of wbufs
+	wpend      []byte                     // coalesced frames not sent yet, guarded by fmu
+	flushTimer atomic.Pointer[time.Timer] // flushes wpend, created by the first append
+	wstop      func() bool                // stops the context watch of the current frame write
+	msgw       *MessageWriter             // allocated by the first Writer call
 	comp       *deflate.Compressor
 
 	// Deadlines set for contexts. dlMu orders them with the context watches:

@@ -1,11 +1,11 @@
 // Package conn is hybi's message-level WebSocket connection (RFC 6455): the
 // package applications use.
 //
-// A server calls Accept from an http.Handler; a client calls Dial; code that
-// has upgraded a connection by other means wraps it with New. Each returns a
-// *Conn, which reads and writes whole messages (Read, Write) or streams them
-// (Reader, Writer), and ends with a close handshake (Close) or at once
-// (CloseNow).
+// A server calls Accept from an http.Handler, or AcceptConn on a connection
+// from a net.Listener; a client calls Dial; code that has upgraded a
+// connection by other means wraps it with New. Each returns a *Conn, which
+// reads and writes whole messages (Read, Write) or streams them (Reader,
+// Writer), and ends with a close handshake (Close) or at once (CloseNow).
 //
 // # Reading
 //
@@ -40,6 +40,20 @@
 // every read after the end as a *CloseError holding the code, the reason and
 // whether the close handshake completed (the browser's wasClean). The codes
 // 1005 (no status) and 1006 (abnormal closure) are reported but never sent.
+//
+// # Memory and throughput
+//
+// An idle connection holds no I/O buffer: on TCP and Unix connections a
+// Read waiting for the next message holds none until bytes arrive. The
+// lowest memory per connection comes from accepting raw connections from
+// a net.Listener with AcceptConn; with Accept, reading from a goroutine of
+// its own and returning from the handler lets net/http release its
+// per-connection state, which it keeps while the handler runs.
+//
+// When a peer pipelines messages, so that a Read returns with more input
+// already buffered, the writes that follow are coalesced into one system
+// call, sent before the reader waits for the network again, when the buffer
+// fills, and at the latest after a millisecond.
 //
 // # Keepalive
 //

@@ -29,7 +29,10 @@ var errFrameBusy = errors.New("conn: timed out waiting to send a control frame")
 // Write sends p as one message of type typ, in a single frame. With
 // compression negotiated, messages of at least the configured threshold are
 // compressed. Writes from several goroutines are serialized. Write returns an
-// error matching ErrNotOpen when the connection is not Open.
+// error matching ErrNotOpen when the connection is not Open. While the
+// reader has more input buffered, the message may be queued to go out with
+// the next ones (see the package documentation); the queue is flushed
+// within a millisecond, and before any control frame.
 func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 	if typ != Text && typ != Binary {
 		return errBadType
@@ -359,10 +362,14 @@ func (c *Conn) writeFrameLocked(fin bool, op frame.Opcode, rsv byte, p []byte) (
 				n, err := c.wbufs.WriteTo(c.nc)
 				c.iov[1], c.iov[2] = nil, nil
 				c.wbufs = nil
-				n -= int64(len(c.wpend))
 				c.dropPending()
 				c.iov[0] = nil
-				return max(n, 0), err
+				if err != nil {
+					// Frames reported as written were lost: the
+					// caller must tear the connection down.
+					return max(n, 1), err
+				}
+				return int64(hn + len(p)), nil
 			}
 		}
 		if hn+len(p) <= len(c.hdr) {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -279,21 +280,35 @@ func TestWriteContext(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 	// The peer stops reading: a write blocks until its context ends.
-	ctx, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel2()
 	big := make([]byte, 1<<20)
-	var err error
-	for i := 0; i < 100 && err == nil; i++ {
-		err = c.Write(ctx, Binary, big)
+	writeUntilBlocked := func() {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		var err error
+		for i := 0; i < 100 && err == nil; i++ {
+			err = c.Write(ctx, Binary, big)
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("blocked Write: %v", err)
+		}
 	}
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("blocked Write: %v", err)
+	writeUntilBlocked()
+	for i := 0; i < 5 && c.State() == Open; i++ {
+		// The send buffer was full when the blocked frame's write began,
+		// so none of it went out and the connection goes on. Make room,
+		// so that the next blocked write sends part of its frame.
+		p.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.CopyN(io.Discard, p.br, 512<<10); err != nil {
+			t.Fatal(err)
+		}
+		writeUntilBlocked()
 	}
 	// Part of a frame went out: the connection cannot go on.
 	if c.State() != Closed {
 		t.Fatalf("state %v", c.State())
 	}
-	_, _, err = c.Read(context.Background(), nil)
+	_, _, err := c.Read(context.Background(), nil)
 	ce := wantCloseError(t, err, closecode.Abnormal, false)
 	if !errors.Is(ce, context.DeadlineExceeded) {
 		t.Fatalf("cause %v", ce.Err)
