@@ -2,6 +2,7 @@ package conn
 
 import (
 	"bytes"
+	"compress/flate"
 	"context"
 	"encoding/binary"
 	"math/rand/v2"
@@ -338,5 +339,40 @@ func TestDeflateBadInput(t *testing.T) {
 			p.failedWith(tt.want)
 			wantCloseError(t, res(), tt.want, false)
 		})
+	}
+}
+
+// TestDeflateLimitSmallBlocks reads a message at the limit from a compressor
+// that emits small stored blocks, as zlib does with a low memLevel (Python's
+// websockets): the compressed form is several percent bigger than the
+// message, and must not be mistaken for an oversize message.
+func TestDeflateLimitSmallBlocks(t *testing.T) {
+	checkGoroutines(t)
+	const limit = 1 << 16
+	msg := make([]byte, limit)
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range msg {
+		msg[i] = byte(r.Uint32())
+	}
+	var z bytes.Buffer
+	fw, _ := flate.NewWriter(&z, flate.NoCompression)
+	for off := 0; off < len(msg); off += 256 {
+		fw.Write(msg[off : off+256])
+		fw.Flush()
+	}
+	wire := bytes.TrimSuffix(z.Bytes(), []byte{0, 0, 0xff, 0xff})
+	if len(wire) < limit*102/100 {
+		t.Fatalf("compressed to %d bytes; the test wants 2%% over the limit", len(wire))
+	}
+	o := shortOpts()
+	o.ReadLimit = limit
+	c, p, _ := deflateRawPair(t, o)
+	res := async(t, func() readRes {
+		typ, m, err := c.Read(context.Background(), nil)
+		return readRes{typ, m, err}
+	})
+	p.send(true, frame.RSV1, frame.OpBinary, wire)
+	if got := res(); got.err != nil || !bytes.Equal(got.msg, msg) {
+		t.Fatalf("message at the limit in small blocks: %d bytes, %v", len(got.msg), got.err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"time"
 
@@ -551,9 +552,17 @@ func (c *Conn) nextFrame() (frame.Header, error) {
 				compressed = c.compress
 			}
 			if compressed {
-				// Incompressible data grows by 5 bytes per 64 KiB stored
-				// block; the decompressed size is checked as it comes.
-				lim += lim/1024 + 64
+				// The decompressed size is what the limit is about, and it
+				// is checked as the data is inflated. This bound only stops
+				// a peer from streaming compressed bytes without end: it
+				// leaves room for compressors that emit small stored
+				// blocks (zlib with a low memLevel grows random data by
+				// up to ~4%).
+				if lim < 1<<60 {
+					lim = 2*lim + 64<<10
+				} else {
+					lim = math.MaxInt64
+				}
 			}
 			if total > lim {
 				return h, errTooBig
