@@ -1,6 +1,7 @@
 package handshake
 
 import (
+	"bufio"
 	"fmt"
 	"net"
 	"net/http"
@@ -215,6 +216,12 @@ func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request) (*Result, err
 		b, _ := brw.Reader.Peek(n)
 		buffered = append([]byte(nil), b...)
 	}
+	// The server keeps its bufio.Reader (and so its 4 KiB buffer) alive
+	// while the handler runs, though nothing reads it again after the
+	// hijack: drop the buffers so a long-lived connection does not pin
+	// them. A zero bufio.Reader allocates anew if it is ever reused.
+	*brw.Reader = bufio.Reader{}
+	*brw.Writer = bufio.Writer{}
 	// net/http may have set read/write deadlines (ReadTimeout, WriteTimeout).
 	c.SetDeadline(time.Now().Add(u.timeout()))
 	bp := getBuffer()
