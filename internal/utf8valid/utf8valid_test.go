@@ -13,50 +13,22 @@ var vectors = []string{
 	"abc\xe2\x82", "\xe2\x82\xac", "\xf0\x9f\x98", "12345678\xc3", "12345678\xc3\xa9",
 }
 
-// validPrefix reports whether s is a prefix of some valid UTF-8 text, by the
-// definition: appending at most 3 continuation-ish bytes can complete it.
+// validPrefix reports whether s is a prefix of some valid UTF-8 text, with
+// the standard library as the oracle: utf8.FullRune is false exactly for a
+// truncated sequence whose bytes so far are all allowed (it checks the
+// ranges of the second and third bytes too).
 func validPrefix(s []byte) bool {
-	if utf8.Valid(s) {
-		return true
-	}
-	// Try completing the last incomplete sequence with every possible tail.
-	for k := 1; k <= 3; k++ {
-		for _, tail := range tails(k) {
-			if utf8.Valid(append(append([]byte{}, s...), tail...)) {
-				return true
-			}
+	for len(s) > 0 {
+		if !utf8.FullRune(s) {
+			return true
 		}
-	}
-	return false
-}
-
-var tailCache = map[int][][]byte{}
-
-func tails(k int) [][]byte {
-	t, ok := tailCache[k]
-	if !ok {
-		t = tailsOf(k)
-		tailCache[k] = t
-	}
-	return t
-}
-
-func tailsOf(k int) [][]byte {
-	var out [][]byte
-	var rec func(cur []byte)
-	rec = func(cur []byte) {
-		if len(cur) == k {
-			out = append(out, append([]byte{}, cur...))
-			return
+		r, size := utf8.DecodeRune(s)
+		if r == utf8.RuneError && size == 1 {
+			return false
 		}
-		// The allowed continuation ranges all start and end on these
-		// bytes, so a completion exists iff one exists using only them.
-		for _, b := range []byte{0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF} {
-			rec(append(cur, b))
-		}
+		s = s[size:]
 	}
-	rec(nil)
-	return out
+	return true
 }
 
 func check(t *testing.T, s []byte, splits []int) {
