@@ -1,0 +1,380 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/hybi/ws/bench"
+)
+
+// section describes the table of one scenario.
+type section struct {
+	bench   string // scenario, the benchmark name without "Benchmark"
+	title   string
+	intro   string
+	primary string // unit of the median column and of the ratio (lower is better)
+	rate    string // label of a per-second column computed from ns/op, or ""
+	extra   []string
+}
+
+var sections = []section{
+	{bench: "Mask", title: "1. Masking", primary: "ns/op", extra: []string{"MB/s"},
+		intro: "XOR masking of a buffer in place. `copy` is the reference row (the cost of touching the bytes). gorilla and coder keep their masking unexported and gws has it in an internal package, so only hybi (`mask.Apply`) and gobwas (`ws.Cipher`) have rows."},
+	{bench: "Header", title: "2. Frame header encode + decode", primary: "ns/op", extra: []string{"B/op", "allocs/op"},
+		intro: "One masked binary header written and parsed back. `hybi` is `frame.PutHeader` + `frame.ParseHeader` on a byte array; `hybi-io` and `gobwas` go through `io.Writer`/`bufio.Reader` (`frame.WriteHeader`/`ReadHeader`, `ws.WriteHeader`/`ws.ReadHeader`). The other libraries export no header codec."},
+	{bench: "Echo", title: "3. Echo round trip", primary: "ns/op", rate: "rt/s", extra: []string{"cpu-ns/op", "B/op", "allocs/op"},
+		intro: "One connection over loopback TCP, each library's client against its own server: the client writes a binary message (masked), the server reads it (unmasks) and writes it back, the client reads the echo. `tcp` is the same echo over plain TCP: the floor. cpu/op is getrusage user+sys of the whole process (client and server) per round trip; B/op and allocs/op count both sides too."},
+	{bench: "Pipelined", title: "4. Pipelined throughput", primary: "ns/op", rate: "msg/s", extra: []string{"cpu-ns/op", "B/op", "allocs/op"},
+		intro: "One connection, 1 KiB messages: a client goroutine writes b.N messages while another reads the b.N echoes."},
+	{bench: "ServerCost", title: "5. Server cost alone", primary: "ns/op", rate: "rt/s", extra: []string{"cpu-ns/op", "B/op", "allocs/op"},
+		intro: "A fixed minimal client (pre-masked frames written straight to the socket, echoes read raw) against each library's echo server, so that the differences are the server's."},
+	{bench: "IdleMemory", title: "6. Memory per idle connection", primary: "B/conn", extra: []string{"heap-B/conn", "stack-B/conn", "rss-B/conn"},
+		intro: "Connections held open after the handshake (by the raw client) against each library's echo server running in a child process; per connection: runtime HeapInuse+StackInuse after GC, and VmRSS, as deltas from the idle server. hybi, gorilla and coder run their read loop in the net/http handler goroutine, as their docs show, which keeps net/http's per-connection state (4 KiB bufio.Reader, 4 KiB bufio.Writer, the request) and that goroutine's stack alive; gorilla reuses those two buffers as its own. `hybi-raw`, gobwas and gws accept and upgrade raw connections without net/http."},
+	{bench: "Handshake", title: "7. Handshakes", primary: "ns/op", rate: "hs/s", extra: []string{"cpu-ns/op", "B/op", "allocs/op"},
+		intro: "Dial, upgrade and close, one connection at a time, with the library's client and server (allocations of both sides)."},
+	{bench: "EchoDeflate", title: "8a. Echo round trip with permessage-deflate", primary: "ns/op", rate: "rt/s", extra: []string{"cpu-ns/op", "B/op", "allocs/op"},
+		intro: "As scenario 3 with compression negotiated and compressible JSON-like text. hybi and coder use context takeover both ways, as gws here; gorilla only has no context takeover; `hybi-nct` is hybi with `NoContextTakeover` and `PeerNoContextTakeover`. gobwas' wsflate is not covered."},
+	{bench: "IdleMemoryDeflate", title: "8b. Memory per idle compressed connection", primary: "B/conn", extra: []string{"heap-B/conn", "stack-B/conn", "rss-B/conn"},
+		intro: "As scenario 6 with permessage-deflate negotiated and one compressed 1 KiB message echoed on every connection before it idles (a tenth as many connections)."},
+}
+
+// isPeer tells whether lib is one of the libraries hybi is compared with.
+func isPeer(lib string) bool {
+	return !strings.HasPrefix(lib, "hybi") && lib != "tcp" && lib != "copy"
+}
+
+func kind(lib string) int {
+	switch {
+	case strings.HasPrefix(lib, "hybi"):
+		return barHybi
+	case lib == "tcp" || lib == "copy":
+		return barFloor
+	}
+	return barPeer
+}
+
+// report rewrites README.md, echo.svg and memory.svg from the raw results.
+// report writes README.md and the charts into dir out from the results in
+// dir data.
+func report(out, data string, run *runInfo) error {
+	res, err := parse(filepath.Join(data, "raw.txt"))
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("# hybi benchmarks against gorilla, coder, gobwas and gws\n\n")
+	b.WriteString("Generated by `go run ./cmd/benchrun` (from this directory); do not edit by hand.\n\n")
+	b.WriteString(machine())
+	if run != nil {
+		fmt.Fprintf(&b, "- Run: %s\n", run)
+	}
+	hybi := "this checkout"
+	if run != nil && run.Hybi != "" {
+		hybi = "commit " + run.Hybi
+	}
+	b.WriteString("- Versions: " + versions() + "; hybi at " + hybi + "\n\n")
+	if run != nil && loaded(run.Load) {
+		fmt.Fprintf(&b, "**The machine was shared with other work during this run** (load averages above, on %d cores): wall-clock times and rates are noisy; CPU time per op (cpu/op, and the cpu vs best peer column) is the steadier comparison.\n\n", runtime.NumCPU())
+	}
+	b.WriteString("Each cell is the median of the rounds (benchstat's statistics: ± is the 95% confidence interval of the median, relative). " +
+		"**vs best peer** divides the row's median (time or memory: lower is better) by the best of gorilla, coder, gobwas and gws in the same table, so 1.20× means 20% slower or bigger than the best peer; **cpu vs best peer** does the same with CPU time per op, which is much less sensitive than wall time to other load on the machine. " +
+		"Rates (rt/s, msg/s, hs/s) are 1e9 / median ns/op. ")
+	rel, err := filepath.Rel(out, data)
+	if err != nil {
+		rel = data
+	}
+	raw, bs := filepath.ToSlash(filepath.Join(rel, "raw.txt")), filepath.ToSlash(filepath.Join(rel, "benchstat.txt"))
+	fmt.Fprintf(&b, "Raw numbers: [%s](%s); benchstat's summary: [%s](%s).\n\n", raw, raw, bs, bs)
+	b.WriteString("![echo round trips per second](echo.svg)\n\n![memory per idle connection](memory.svg)\n\n")
+	b.WriteString("Reproduce: `cd bench && go run ./cmd/benchrun` (full, 15 to 20 minutes on 2 cores) or `go run ./cmd/benchrun -quick`; single scenarios with e.g. `go test -run '^$' -bench 'Echo/size=1KiB' -count 6`, the memory ones with `-benchtime 1x` (`-short` holds 500 connections, `-conns N` sets the number).\n\n")
+
+	for _, sec := range sections {
+		sc := res.scenarios[sec.bench]
+		if sc == nil {
+			continue
+		}
+		fmt.Fprintf(&b, "## %s\n\n%s\n\n", sec.title, sec.intro)
+		for _, g := range sc.groups {
+			writeTable(&b, sec, g, sc.byKey[g])
+		}
+	}
+	b.WriteString("## Libraries and styles\n\n")
+	for _, l := range bench.Libs() {
+		fmt.Fprintf(&b, "- `%s`: %s\n", l.Name, l.Note)
+	}
+	b.WriteString("\nEvery client dials with SO_LINGER 0 (closing resets the connection, so that the handshake benchmark does not exhaust ports with TIME_WAIT). " +
+		"All servers and clients share the process in scenarios 3, 4, 5, 7 and 8a, and the machine's two cores.\n")
+	if err := os.WriteFile(filepath.Join(out, "README.md"), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(out, "echo.svg"), []byte(echoChart(res)), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(out, "memory.svg"), []byte(memoryChart(res)), 0o644)
+}
+
+func writeTable(b *strings.Builder, sec section, name string, g *group) {
+	best := math.Inf(1)
+	bestLib := ""
+	bestCPU := math.Inf(1)
+	hasCPU := false
+	for _, lib := range g.libs {
+		if s := summarize(g.byLib[lib][sec.primary]); s.ok && isPeer(lib) && s.center < best {
+			best, bestLib = s.center, lib
+		}
+		if s := summarize(g.byLib[lib]["cpu-ns/op"]); s.ok {
+			hasCPU = true
+			if isPeer(lib) && s.center < bestCPU {
+				bestCPU = s.center
+			}
+		}
+	}
+	if name != "" {
+		fmt.Fprintf(b, "**%s**", name)
+		if bestLib != "" {
+			fmt.Fprintf(b, " (best peer: %s)", bestLib)
+		}
+		b.WriteString("\n\n")
+	}
+	b.WriteString("| library | " + unitLabel(sec.primary))
+	if sec.rate != "" {
+		b.WriteString(" | " + sec.rate)
+	}
+	for _, u := range sec.extra {
+		b.WriteString(" | " + unitLabel(u))
+	}
+	b.WriteString(" | vs best peer")
+	if hasCPU {
+		b.WriteString(" | cpu vs best peer")
+	}
+	b.WriteString(" |\n|---|---:")
+	if sec.rate != "" {
+		b.WriteString("|---:")
+	}
+	for range sec.extra {
+		b.WriteString("|---:")
+	}
+	if hasCPU {
+		b.WriteString("|---:")
+	}
+	b.WriteString("|---:|\n")
+	for _, lib := range g.libs {
+		units := g.byLib[lib]
+		s := summarize(units[sec.primary])
+		if !s.ok {
+			continue
+		}
+		row := lib
+		if strings.HasPrefix(lib, "hybi") {
+			row = "**" + lib + "**"
+		}
+		fmt.Fprintf(b, "| %s | %s", row, formatWithCI(sec.primary, s))
+		if sec.rate != "" {
+			fmt.Fprintf(b, " | %s", formatRate(1e9/s.center))
+		}
+		for _, u := range sec.extra {
+			e := summarize(units[u])
+			if !e.ok {
+				b.WriteString(" | –")
+				continue
+			}
+			fmt.Fprintf(b, " | %s", format(u, e.center))
+		}
+		ratio := "–"
+		if !math.IsInf(best, 1) && best > 0 {
+			ratio = fmt.Sprintf("%.2f×", s.center/best)
+		}
+		fmt.Fprintf(b, " | %s", ratio)
+		if hasCPU {
+			r := "–"
+			if c := summarize(units["cpu-ns/op"]); c.ok && !math.IsInf(bestCPU, 1) && bestCPU > 0 {
+				r = fmt.Sprintf("%.2f×", c.center/bestCPU)
+			}
+			fmt.Fprintf(b, " | %s", r)
+		}
+		b.WriteString(" |\n")
+	}
+	b.WriteString("\n")
+}
+
+func unitLabel(u string) string {
+	switch u {
+	case "ns/op":
+		return "time/op"
+	case "cpu-ns/op":
+		return "cpu/op"
+	case "B/conn":
+		return "heap+stack/conn"
+	case "rss-B/conn":
+		return "RSS/conn"
+	case "heap-B/conn":
+		return "heap"
+	case "stack-B/conn":
+		return "stack"
+	}
+	return u
+}
+
+func formatWithCI(unit string, s summary) string {
+	out := format(unit, s.center)
+	if s.n > 1 && s.center != 0 {
+		d := math.Max(s.center-s.lo, s.hi-s.center) / math.Abs(s.center) * 100
+		if !math.IsInf(d, 0) && !math.IsNaN(d) {
+			out += fmt.Sprintf(" ±%.0f%%", d)
+		}
+	}
+	return out
+}
+
+func format(unit string, v float64) string {
+	switch unit {
+	case "ns/op", "cpu-ns/op":
+		return formatDuration(v)
+	case "B/conn", "rss-B/conn", "heap-B/conn", "stack-B/conn", "B/op":
+		return formatBytes(v)
+	case "MB/s":
+		return fmt.Sprintf("%.0f MB/s", v)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func formatDuration(ns float64) string {
+	switch {
+	case ns < 1e3:
+		return fmt.Sprintf("%.1f ns", ns)
+	case ns < 1e6:
+		return fmt.Sprintf("%.1f µs", ns/1e3)
+	case ns < 1e9:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	}
+	return fmt.Sprintf("%.2f s", ns/1e9)
+}
+
+func formatBytes(v float64) string {
+	switch {
+	case math.Abs(v) < 1024:
+		return fmt.Sprintf("%.0f B", v)
+	case math.Abs(v) < 1<<20:
+		return fmt.Sprintf("%.1f KiB", v/1024)
+	}
+	return fmt.Sprintf("%.2f MiB", v/(1<<20))
+}
+
+func formatRate(r float64) string {
+	switch {
+	case r >= 1e6:
+		return fmt.Sprintf("%.2fM", r/1e6)
+	case r >= 1e4:
+		return fmt.Sprintf("%.1fk", r/1e3)
+	case r >= 1e3:
+		return fmt.Sprintf("%.2fk", r/1e3)
+	}
+	return fmt.Sprintf("%.0f", r)
+}
+
+// machine describes the host.
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	return fmt.Sprintf("- Machine: %d cores, %s, Linux %s, %s/%s, %s\n- Report written: %s\n",
+		runtime.NumCPU(), model, strings.TrimSpace(string(kernel)), runtime.GOOS, runtime.GOARCH, runtime.Version(),
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+}
+
+// versions lists the peers' module versions from the build info of go.mod.
+func versions() string {
+	b, err := os.ReadFile("go.mod")
+	if err != nil {
+		return "see go.mod"
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 {
+			switch f[0] {
+			case "github.com/gorilla/websocket", "github.com/coder/websocket", "github.com/gobwas/ws", "github.com/lxzan/gws":
+				out = append(out, f[0]+" "+f[1])
+			}
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func echoChart(res *results) string {
+	sc := res.scenarios["Echo"]
+	if sc == nil {
+		return svgChart("Echo round trips per second (no data)", nil)
+	}
+	var panels []panel
+	for _, g := range sc.groups {
+		p := panel{title: "echo " + g + ": round trips/s, wall clock (higher is better)"}
+		q := panel{title: "echo " + g + ": CPU time per round trip, client + server (lower is better)"}
+		for _, lib := range sc.byKey[g].libs {
+			units := sc.byKey[g].byLib[lib]
+			if s := summarize(units["ns/op"]); s.ok {
+				r := 1e9 / s.center
+				p.bars = append(p.bars, bar{label: lib, value: r, text: formatRate(r), kind: kind(lib)})
+			}
+			if s := summarize(units["cpu-ns/op"]); s.ok {
+				q.bars = append(q.bars, bar{label: lib, value: s.center, text: formatDuration(s.center), kind: kind(lib)})
+			}
+		}
+		panels = append(panels, p, q)
+	}
+	return svgChart("Echo, one connection over loopback (orange: hybi, grey: plain TCP)", panels)
+}
+
+func memoryChart(res *results) string {
+	var panels []panel
+	for _, name := range []string{"IdleMemory", "IdleMemoryDeflate"} {
+		sc := res.scenarios[name]
+		if sc == nil {
+			continue
+		}
+		for _, g := range sc.groups {
+			for _, unit := range []string{"B/conn", "rss-B/conn"} {
+				title := "heap+stack per idle connection (lower is better)"
+				if unit == "rss-B/conn" {
+					title = "RSS per idle connection (lower is better)"
+				}
+				if name == "IdleMemoryDeflate" {
+					title = "with permessage-deflate: " + title
+				}
+				p := panel{title: title}
+				for _, lib := range sc.byKey[g].libs {
+					s := summarize(sc.byKey[g].byLib[lib][unit])
+					if !s.ok {
+						continue
+					}
+					p.bars = append(p.bars, bar{label: lib, value: math.Max(s.center, 0), text: formatBytes(s.center), kind: kind(lib)})
+				}
+				panels = append(panels, p)
+			}
+		}
+	}
+	return svgChart("Server memory per idle connection (orange: hybi, grey: plain TCP)", panels)
+}
+
+// loaded tells whether any load average exceeds the number of cores.
+func loaded(loads []string) bool {
+	for _, l := range loads {
+		var v float64
+		if _, err := fmt.Sscan(l, &v); err == nil && v > float64(runtime.NumCPU()) {
+			return true
+		}
+	}
+	return false
+}
