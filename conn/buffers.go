@@ -5,6 +5,12 @@ import "sync"
 // bufPool holds I/O buffers so that idle connections do not pin them.
 var bufPool sync.Pool
 
+// bigPool holds bigBufSize buffers for masking large frames.
+var bigPool sync.Pool
+
+// bigBufSize is the size of the buffers in bigPool.
+const bigBufSize = 256 << 10
+
 // pendPool holds the buffers of coalesced writes, of pendingScale times
 // the write buffer size.
 var pendPool sync.Pool

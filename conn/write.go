@@ -385,10 +385,18 @@ func (c *Conn) writeFrameLocked(fin bool, op frame.Opcode, rsv byte, p []byte) (
 		return n, err
 	}
 	// Masked: copy through a buffer, since p belongs to the caller. It has
-	// the full size even for short frames, so that the pool holds buffers
+	// the full size even for short frames, so that each pool holds buffers
 	// of one size.
-	buf := getBuf(c.opts.WriteBufferSize)
-	defer putBuf(buf)
+	// Large frames go through a bigger buffer, so that a 1 MiB message is
+	// four writes, not 256.
+	var buf []byte
+	if hn+len(p) > c.opts.WriteBufferSize && c.opts.WriteBufferSize < bigBufSize {
+		buf = getBufFrom(&bigPool, bigBufSize)
+		defer putBufTo(&bigPool, buf)
+	} else {
+		buf = getBuf(c.opts.WriteBufferSize)
+		defer putBuf(buf)
+	}
 	copy(buf, c.hdr[:hn])
 	pos, off, total := 0, hn, int64(0)
 	for {
