@@ -18,13 +18,23 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	if opts == nil {
 		opts = &AcceptOptions{}
 	}
-	var params *deflate.Params
-	u := newUpgrader(opts, &params)
-	res, err := u.Upgrade(w, r)
-	if err != nil {
-		return nil, err
-	}
-	return newConn(res.Conn, res.Buffered, frame.Server, &opts.Options, res.Subprotocol, params), nil
+	// As in AcceptConn, the handshake runs on a goroutine of its own so
+	// that its deep call chain does not grow the handler's stack, which a
+	// read loop in the handler would keep for the life of the connection.
+	// The handler goroutine waits, so w and r are never used concurrently.
+	ch := make(chan acceptResult, 1)
+	go func() {
+		var params *deflate.Params
+		u := newUpgrader(opts, &params)
+		res, err := u.Upgrade(w, r)
+		if err != nil {
+			ch <- acceptResult{err: err}
+			return
+		}
+		ch <- acceptResult{c: newConn(res.Conn, res.Buffered, frame.Server, &opts.Options, res.Subprotocol, params)}
+	}()
+	res := <-ch
+	return res.c, res.err
 }
 
 // AcceptConn performs the server's side of the opening handshake on c, a
