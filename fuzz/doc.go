@@ -37,10 +37,8 @@
 //
 // (or go test ./...) replays the whole corpus as regression tests.
 //
-// A divergence found by FuzzUpgradePaths that was reported but is not fixed
-// yet is tolerated by knownDivergence, so that fuzzing can go on looking for
-// others; its crasher stays in the corpus and checks the fix once the case is
-// deleted.
+// Every crasher ever found stays in its target's corpus under testdata/fuzz,
+// so the replay checks its fix.
 //
 // To fuzz one target, from the module root:
 //

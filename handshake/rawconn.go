@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -197,7 +198,13 @@ func parseHead(head []byte) (request, string, *rejection) {
 		used++
 	}
 	req.header = h
+	if !validRequestTarget(uri) {
+		return req, "", badRequest("invalid request target")
+	}
 	if hosts := h["Host"]; len(hosts) == 1 {
+		if !validHost(hosts[0]) {
+			return req, "", badRequest("malformed Host header")
+		}
 		req.host = hosts[0]
 	} else if major == 1 && minor >= 1 {
 		return req, "", badRequest("a request must have exactly one Host header")
@@ -232,6 +239,40 @@ func canonicalize(b []byte) bool {
 		}
 		b[i] = c
 		upper = c == '-'
+	}
+	return true
+}
+
+// validRequestTarget reports whether uri is a request target a WebSocket
+// handshake can have (RFC 6455 §4.1, RFC 7230 §5.3): an absolute path, or an
+// absolute http, https, ws or wss URI.
+func validRequestTarget(uri string) bool {
+	if strings.HasPrefix(uri, "/") {
+		return !strings.HasPrefix(uri, "//")
+	}
+	u, err := url.ParseRequestURI(uri)
+	if err != nil {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https", "ws", "wss":
+		return u.Host != ""
+	}
+	return false
+}
+
+// validHost reports whether h can be the value of a Host header: the
+// characters of a host name, an IP literal in brackets, and a port, as
+// net/http accepts them.
+func validHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!$&'()*+,-.:;=[]_~%", c) >= 0:
+		default:
+			return false
+		}
 	}
 	return true
 }

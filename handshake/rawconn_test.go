@@ -151,3 +151,34 @@ func TestUpgradeConnAllocs(t *testing.T) {
 		t.Errorf("UpgradeConn allocates %v times for a browser request, want <= 10", allocs)
 	}
 }
+
+// The raw path refuses request targets and Host values that net/http
+// refuses too (found by fuzz.FuzzUpgradePaths), and accepts the valid forms.
+func TestUpgradeConnTargetAndHost(t *testing.T) {
+	const tail = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+	for _, tc := range []struct {
+		line, host string
+		ok         bool
+	}{
+		{"GET /chat?x=1 HTTP/1.1", "example.com", true},
+		{"GET ws://example.com/chat HTTP/1.1", "example.com", true},
+		{"GET /chat HTTP/1.1", "[::1]:8080", true},
+		{"GET 0 HTTP/1.1", "example.com", false},
+		{"GET * HTTP/1.1", "example.com", false},
+		{"GET //evil/x HTTP/1.1", "example.com", false},
+		{"GET mailto:x@y HTTP/1.1", "example.com", false},
+		{"GET /chat HTTP/1.1", `"`, false},
+		{"GET /chat HTTP/1.1", "a b", false},
+	} {
+		c := &fakeConn{keep: true}
+		c.reset([]byte(tc.line + "\r\nHost: " + tc.host + "\r\n" + tail))
+		u := &Upgrader{}
+		_, err := u.UpgradeConn(context.Background(), c)
+		if (err == nil) != tc.ok {
+			t.Errorf("%q Host %q: err = %v, want ok=%v", tc.line, tc.host, err, tc.ok)
+		}
+		if !tc.ok && !bytes.HasPrefix(c.out, []byte("HTTP/1.1 400 ")) {
+			t.Errorf("%q Host %q: answered %q, want 400", tc.line, tc.host, c.out)
+		}
+	}
+}
