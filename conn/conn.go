@@ -127,6 +127,7 @@ type Conn struct {
 	compress  bool // the current message is compressed; read side
 	rawEOF    bool // the current message's last frame is drained; read side
 	closeSent bool // guarded by fmu
+	compUsed  bool // comp was used since the last keepalive tick; guarded by wmu
 	rflush    bool // rawRead stopped to flush pending bytes
 	rflushed  bool // rawFill flushed already
 	utf8      utf8valid.Validator

@@ -89,7 +89,8 @@ func (c *Conn) startKeepalive() {
 }
 
 // keepaliveTick runs on the keepalive timer: it sends a ping, or tears the
-// connection down when the previous ping went unanswered.
+// connection down when the previous ping went unanswered. It also releases
+// the memory of a compressor left idle since the previous tick.
 func (c *Conn) keepaliveTick() {
 	if c.State() != Open {
 		return
@@ -103,7 +104,29 @@ func (c *Conn) keepaliveTick() {
 	c.kaActive.Store(true)
 	c.kaTimer.Reset(c.opts.PongTimeout)
 	c.pingMu.Unlock()
+	c.releaseIdleCompressor()
 	c.writeControl(frame.OpPing, keepalivePayload, c.opts.PongTimeout)
+}
+
+// releaseIdleCompressor returns the compressor's flate.Writer (about 1 MiB
+// under context takeover) to its pool when no message used it since the
+// previous keepalive tick; the compressor keeps only its 32 KiB window. It
+// runs under the message lock, taken only if free: a connection busy with a
+// message is not idle.
+func (c *Conn) releaseIdleCompressor() {
+	if c.comp == nil {
+		return
+	}
+	select {
+	case c.wmu <- struct{}{}:
+	default:
+		return
+	}
+	if !c.compUsed {
+		c.comp.Release()
+	}
+	c.compUsed = false
+	c.unlockWrite()
 }
 
 // alive records that a frame arrived from the peer.

@@ -47,6 +47,7 @@ func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 		}
 		buf := getBuf(c.opts.WriteBufferSize)
 		buf = c.comp.Compress(buf[:0], p)
+		c.compUsed = true
 		_, err := c.writeFrame(ctx, true, frame.Opcode(typ), frame.RSV1, buf)
 		putBuf(buf)
 		if err != nil && !errors.Is(err, ErrNotOpen) {
@@ -84,6 +85,7 @@ func (c *Conn) Writer(ctx context.Context, typ MessageType) (*MessageWriter, err
 	w.rsv = 0
 	if c.comp != nil {
 		w.rsv = frame.RSV1
+		c.compUsed = true
 	}
 	w.buf = getBuf(c.opts.WriteBufferSize)[:0]
 	w.open = true

@@ -17,30 +17,43 @@ var writerPools [9 - flate.HuffmanOnly + 1]sync.Pool
 // may refer to its bytes, so it cannot be swapped for its uncompressed form
 // (decide on Config.Threshold before compressing). A Compressor is not safe
 // for concurrent use.
+//
+// With context takeover, a Compressor keeps a copy of the last 32 KiB of
+// plaintext it compressed, and its flate.Writer until Release or Close:
+// Release between messages returns the writer to its pool, and the next
+// message primes a pooled writer with the copy, so that its back-references
+// into earlier messages stay valid for the peer.
 type Compressor struct {
 	level    int
-	takeover bool // keep the flate.Writer, and so the LZ77 window, across messages
+	takeover bool // keep the LZ77 window across messages
+	inMsg    bool // a message was started and not finished
 	fw       *flate.Writer
 	out      appendWriter
+	hist     history // takeover only: the window, to prime a fresh writer
 }
 
-// appendWriter is the flate.Writer's destination: it appends to buf.
+// appendWriter is the flate.Writer's destination: it appends to buf, or
+// drops what it is given while discard is set (when priming a writer).
 type appendWriter struct {
-	buf []byte
+	buf     []byte
+	discard bool
 }
 
 func (w *appendWriter) Write(p []byte) (int, error) {
-	w.buf = append(w.buf, p...)
+	if !w.discard {
+		w.buf = append(w.buf, p...)
+	}
 	return len(p), nil
 }
 
 // NewCompressor returns the compressor for the outgoing messages of an
 // endpoint, the server if server is true, else the client, under the agreed
 // parameters p. The compressor uses c.Level, or flate.HuffmanOnly when p
-// limits its window below 15 bits. It keeps its state across messages (a
-// flate.Writer of about 1.2 MiB at flate.BestSpeed, 790 KiB at other levels,
-// held until Close) only with context takeover: p allows it and
-// c.NoContextTakeover is not set, at a level other than HuffmanOnly.
+// limits its window below 15 bits. It keeps its state across messages only
+// with context takeover: p allows it and c.NoContextTakeover is not set, at a
+// level other than HuffmanOnly. That state is a copy of the window (up to
+// 32 KiB, kept until Close) and a flate.Writer of about 1.2 MiB at
+// flate.BestSpeed, 790 KiB at other levels, kept until Release or Close.
 // Otherwise the writer comes from a pool for each message.
 func (c *Config) NewCompressor(p Params, server bool) *Compressor {
 	bits, noTakeover := p.ClientMaxWindowBits, p.ClientNoContextTakeover
@@ -68,6 +81,9 @@ func (c *Compressor) Write(dst, p []byte) []byte {
 	c.begin()
 	c.out.buf = dst
 	c.fw.Write(p) // cannot fail: appendWriter never does
+	if c.takeover {
+		c.hist.add(p)
+	}
 	return c.take()
 }
 
@@ -95,21 +111,40 @@ func (c *Compressor) Finish(dst []byte) []byte {
 	if len(dst)-n >= 4 && string(dst[len(dst)-4:]) == tail {
 		dst = dst[:len(dst)-4]
 	}
+	c.inMsg = false
 	if !c.takeover {
 		c.release()
 	}
 	return dst
 }
 
-// Close releases the compressor's flate.Writer, if any, to its pool. A
-// Compressor may still be used after Close between messages: it takes a
-// fresh writer, which is always valid (a compressor may drop its context at
-// any message boundary). Closing in the middle of a message abandons it.
+// Release returns the compressor's flate.Writer to its pool when no message
+// is in flight, keeping only the copy of the window that context takeover
+// needs: the next message primes a pooled writer with it, which costs about
+// the time to compress 32 KiB. Release is safe to call at any time between
+// messages, for instance on a connection that has been idle for a while; it
+// does nothing while a message written with Write or Flush is not finished,
+// or when no writer is held (without context takeover the writer already
+// returns to its pool after each message).
+func (c *Compressor) Release() {
+	if !c.inMsg {
+		c.release()
+	}
+}
+
+// Close releases the compressor's flate.Writer, if any, to its pool, and
+// drops its context. A Compressor may still be used after Close between
+// messages: it takes a fresh writer, which is always valid (a compressor may
+// drop its context at any message boundary). Closing in the middle of a
+// message abandons it.
 func (c *Compressor) Close() {
 	c.release()
+	c.inMsg = false
+	c.hist = history{}
 }
 
 func (c *Compressor) begin() {
+	c.inMsg = true
 	if c.fw != nil {
 		return
 	}
@@ -117,13 +152,30 @@ func (c *Compressor) begin() {
 	if v := pool.Get(); v != nil {
 		c.fw = v.(*flate.Writer)
 		c.fw.Reset(&c.out)
+	} else {
+		fw, err := flate.NewWriter(&c.out, c.level)
+		if err != nil { // unreachable: levels are validated by Config.level
+			panic("deflate: " + err.Error())
+		}
+		c.fw = fw
+	}
+	c.prime()
+}
+
+// prime loads the history into a fresh writer's window: it compresses the
+// history into the discard sink and sync-flushes, so the next bytes start a
+// new block that may refer back into the history, which the peer has as the
+// end of its own window.
+func (c *Compressor) prime() {
+	older, newer := c.hist.parts()
+	if len(older)+len(newer) == 0 {
 		return
 	}
-	fw, err := flate.NewWriter(&c.out, c.level)
-	if err != nil { // unreachable: levels are validated by Config.level
-		panic("deflate: " + err.Error())
-	}
-	c.fw = fw
+	c.out.discard = true
+	c.fw.Write(older)
+	c.fw.Write(newer)
+	c.fw.Flush()
+	c.out.discard = false
 }
 
 func (c *Compressor) release() {

@@ -440,6 +440,7 @@ func TestCompressorCloseMidMessage(t *testing.T) {
 func FuzzRoundTrip(f *testing.F) {
 	f.Add([]byte("Hello"), uint8(3), uint8(0))
 	f.Add([]byte{}, uint8(0), uint8(1))
+	f.Add([]byte("Hello, Hello, Hello"), uint8(0x85), uint8(0x7e))
 	f.Fuzz(func(t *testing.T, msg []byte, cut, mode uint8) {
 		p := Params{ServerNoContextTakeover: mode&1 != 0, ServerMaxWindowBits: 8 + int(mode>>1)%8}
 		c := (&Config{Level: int(mode>>4)%11 - 1}).NewCompressor(p, true)
@@ -453,6 +454,9 @@ func FuzzRoundTrip(f *testing.F) {
 			got, err := io.ReadAll(d)
 			if err != nil || !bytes.Equal(got, msg) {
 				t.Fatalf("round trip: err %v, equal %v", err, bytes.Equal(got, msg))
+			}
+			if cut&0x80 != 0 {
+				c.Release() // the next message primes a fresh writer
 			}
 		}
 	})

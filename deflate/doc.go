@@ -25,8 +25,13 @@
 // the other levels (715 KiB for HuffmanOnly); a flate reader about 40 KiB.
 // Both are pooled. A [Compressor] holds a writer only while a message is in
 // flight, except with context takeover on its side, where the writer (and so
-// its memory) stays with the connection until [Compressor.Close]: set
-// [Config.NoContextTakeover] to avoid that cost. A [Decompressor] holds its
+// its memory) stays with the connection until [Compressor.Release] or
+// [Compressor.Close]. Under context takeover the compressor also keeps a copy
+// of the last 32 KiB of plaintext it compressed; after Release that copy is
+// all it keeps, and the next message primes a pooled writer with it (about
+// the CPU cost of compressing 32 KiB), so an idle connection costs 32 KiB
+// rather than a writer. Set [Config.NoContextTakeover] to avoid both costs,
+// at the price of the compression ratio. A [Decompressor] holds its
 // flate reader only while a message is in flight; with context takeover it
 // keeps between messages the last 2^window_bits bytes of output (plus a
 // quarter of that as slack, 40 KiB for 15 bits) as the preset dictionary of
