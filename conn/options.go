@@ -49,7 +49,10 @@ type Options struct {
 	// write holds the connection. 0 means DefaultCloseTimeout.
 	CloseTimeout time.Duration
 	// PingInterval is the keepalive interval. 0 means DefaultPingInterval; a
-	// negative value turns keepalive off.
+	// negative value turns keepalive off. The same timer frees the
+	// compressor of a connection that sent no compressed message for a
+	// whole interval (keeping only its 32 KiB window), so with keepalive
+	// off an idle compressed connection keeps its compressor.
 	PingInterval time.Duration
 	// PongTimeout is how long the peer has to answer a keepalive ping.
 	// 0 means DefaultPongTimeout.
