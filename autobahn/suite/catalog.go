@@ -19,6 +19,8 @@ type caseDef struct {
 	open       func(r *run)                              // Autobahn's onOpen
 	onMessage  func(r *run, payload []byte, binary bool) // nil: record the event, then finishWhenDone
 	finish     func(r *run)                              // verdict adjustments after the standard judgement
+	offers     []deflateOffer                            // fuzzing client: permessage-deflate offers
+	accept     acceptFunc                                // fuzzing server: accepts a client's offers; nil declines
 }
 
 // Categories names the case categories by number, as in Autobahn's reports.
@@ -65,7 +67,7 @@ func allCases() []*caseDef {
 	catalogOnce.Do(func() {
 		var cs []*caseDef
 		for _, f := range []func() []*caseDef{
-			cases1, cases2, cases3, cases4, cases5, cases6, cases7, cases9, cases10,
+			cases1, cases2, cases3, cases4, cases5, cases6, cases7, cases9, cases10, cases12,
 		} {
 			cs = append(cs, f()...)
 		}

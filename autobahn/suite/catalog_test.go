@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -9,18 +10,19 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hybi/ws/deflate"
 	"github.com/hybi/ws/frame"
 	"github.com/hybi/ws/mask"
 )
 
 func TestCatalogueCounts(t *testing.T) {
-	want := map[string]int{"1": 16, "2": 11, "3": 7, "4": 10, "5": 20, "6": 145, "7": 37, "9": 54, "10": 1}
+	want := map[string]int{"1": 16, "2": 11, "3": 7, "4": 10, "5": 20, "6": 145, "7": 37, "9": 54, "10": 1, "12": 90, "13": 126}
 	ids, err := CaseIDs(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ids) != 301 {
-		t.Errorf("%d cases, want 301", len(ids))
+	if len(ids) != 517 {
+		t.Errorf("%d cases, want 517", len(ids))
 	}
 	got := map[string]int{}
 	for _, id := range ids {
@@ -35,12 +37,12 @@ func TestCatalogueCounts(t *testing.T) {
 	for _, id := range ids {
 		sub[id[:len(id)-len(id[lastDot(id):])]]++
 	}
-	for s, n := range map[string]int{"6.5": 5, "6.6": 11, "6.12": 8, "6.13": 5, "6.14": 10, "6.22": 34, "6.23": 7, "7.7": 13, "7.9": 9, "9.7": 6, "9.8": 6} {
+	for s, n := range map[string]int{"6.5": 5, "6.6": 11, "6.12": 8, "6.13": 5, "6.14": 10, "6.22": 34, "6.23": 7, "7.7": 13, "7.9": 9, "9.7": 6, "9.8": 6, "12.1": 18, "12.5": 18, "13.1": 18, "13.7": 18} {
 		if sub[s] != n {
 			t.Errorf("subcategory %s: %d cases, want %d", s, sub[s], n)
 		}
 	}
-	if ids[0] != "1.1.1" || ids[len(ids)-1] != "10.1.1" || !slices.IsSortedFunc(ids, compareIDs) {
+	if ids[0] != "1.1.1" || ids[len(ids)-1] != "13.7.18" || !slices.IsSortedFunc(ids, compareIDs) {
 		t.Errorf("case order wrong: first %s, last %s", ids[0], ids[len(ids)-1])
 	}
 	for _, id := range ids {
@@ -69,8 +71,8 @@ func TestCaseIDsPatterns(t *testing.T) {
 		{[]string{"1.*"}, nil, 16, "1.1.1"},
 		{[]string{"6.4.*"}, nil, 4, "6.4.1"},
 		{[]string{"1.*", "6.4.*"}, nil, 20, "1.1.1"},
-		{[]string{"*"}, []string{"9.*"}, 247, "1.1.1"},
-		{[]string{"1*"}, nil, 17, "1.1.1"}, // prefix match, as Autobahn: 1.x and 10.x
+		{[]string{"*"}, []string{"9.*"}, 463, "1.1.1"},
+		{[]string{"1*"}, nil, 233, "1.1.1"}, // prefix match, as Autobahn: 1.x, 10.x, 12.x and 13.x
 		{[]string{"2.10"}, nil, 1, "2.10"},
 	} {
 		ids, err := CaseIDs(tc.in, tc.ex)
@@ -124,10 +126,15 @@ type frameRec struct {
 // capture runs case id as fuzzing server over a pipe and records the frames
 // and the sizes of the writes the engine made. After msgs final frames the
 // peer closes; it answers a close from the engine.
-func capture(t *testing.T, id string, msgs int) (frames []frameRec, writes []int) {
+//
+// Setup functions adjust the run before it starts.
+func capture(t *testing.T, id string, msgs int, setup ...func(*run)) (frames []frameRec, writes []int) {
 	t.Helper()
 	a, b := net.Pipe()
 	r := newRun(lookup(id), a, true)
+	for _, f := range setup {
+		f(r)
+	}
 	done := make(chan struct{})
 	go func() { defer close(done); r.execute(nil) }()
 	var buf []byte
@@ -224,5 +231,36 @@ func TestWireChops(t *testing.T) {
 	_, w = capture(t, "2.6", 1)
 	if len(w) < 127 || w[0] != 1 || w[126] != 1 {
 		t.Errorf("2.6 writes: %v", w[:min(len(w), 5)])
+	}
+}
+
+func TestWireCompressed(t *testing.T) {
+	p := deflate.Params{ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}
+	negotiate := func(r *run) { r.pmce = newPMCE(p, true, "permessage-deflate") }
+	compressionData[0].load() // before capture's read deadlines run
+
+	// 12.1.11: 8192 characters of JSON, compressed, then cut in fragments
+	// of 256 octets; only the first has RSV1.
+	fs, _ := capture(t, "12.1.11", 1, negotiate)
+	var z []byte
+	for i, f := range fs {
+		wantOp, wantRsv := frame.OpContinuation, byte(0)
+		if i == 0 {
+			wantOp, wantRsv = frame.OpText, frame.RSV1
+		}
+		last := i == len(fs)-1
+		if f.op != wantOp || f.rsv != wantRsv || f.fin != last || (!last && len(f.payload) != 256) {
+			t.Fatalf("12.1.11 frames: %s", describe(fs))
+		}
+		z = append(z, f.payload...)
+	}
+	got, err := newPMCE(p, false, "").decompress(nil, z)
+	if td := compressionData[0]; err != nil || !bytes.Equal(got, td.data[:8192]) {
+		t.Errorf("12.1.11 message does not decompress to the data (%v)", err)
+	}
+	// Without permessage-deflate the case sends nothing and closes.
+	fs, _ = capture(t, "12.1.11", 1)
+	if len(fs) != 1 || fs[0].op != frame.OpClose {
+		t.Errorf("12.1.11 without compression: %s", describe(fs))
 	}
 }

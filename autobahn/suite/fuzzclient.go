@@ -19,6 +19,8 @@ type Client struct {
 	// Server response header ("UnknownServer" without one).
 	Agent string
 	// Dialer opens the connections; nil uses a Dialer with a User-Agent.
+	// Its Extensions and AcceptExtensions are replaced for each case by the
+	// case's permessage-deflate offers (none for cases 1 to 10).
 	Dialer *handshake.Dialer
 	// Report receives the results; nil makes Run create one.
 	Report *Report
@@ -63,8 +65,9 @@ const userAgent = "hybi-autobahn/1.0"
 
 func (c *Client) runOne(ctx context.Context, d *handshake.Dialer, cd *caseDef, index int, url string) *Result {
 	agent := c.Agent
+	dd, neg := dialerFor(d, cd)
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	hs, err := d.Dial(dctx, url)
+	hs, err := dd.Dial(dctx, url)
 	cancel()
 	if err != nil {
 		if agent == "" {
@@ -80,6 +83,9 @@ func (c *Client) runOne(ctx context.Context, d *handshake.Dialer, cd *caseDef, i
 	}
 	r := newRun(cd, hs.Conn, false)
 	r.scale = c.TimeoutScale
+	if neg.ok {
+		r.pmce = newPMCE(neg.resp.params(), false, neg.desc)
+	}
 	stop := context.AfterFunc(ctx, func() { hs.Conn.Close() })
 	r.execute(hs.Buffered)
 	stop()
@@ -91,4 +97,41 @@ func progress(w io.Writer, i, n int, r *Result) {
 		return
 	}
 	fmt.Fprintf(w, "[%3d/%d] %-8s %-10s %-13s %5d ms  %s\n", i, n, r.ID, r.Behavior, r.BehaviorClose, r.Duration, r.Agent)
+}
+
+// clientNegotiation is what the fuzzing client agreed with the server.
+type clientNegotiation struct {
+	ok   bool
+	resp deflateResponse
+	desc string
+}
+
+// dialerFor returns a copy of d that sends the case's offers and checks the
+// server's response as Autobahn's fuzzing client does: one
+// permessage-deflate response at most, with valid parameters; any other
+// extension fails the handshake.
+func dialerFor(d *handshake.Dialer, cd *caseDef) (*handshake.Dialer, *clientNegotiation) {
+	neg := &clientNegotiation{}
+	dd := *d
+	dd.Extensions = nil
+	for _, o := range cd.offers {
+		dd.Extensions = append(dd.Extensions, o.extension())
+	}
+	dd.AcceptExtensions = func(resp []handshake.Extension) error {
+		for _, e := range resp {
+			if !isDeflate(e) {
+				return fmt.Errorf("suite: server wants extension %q, which was not offered", e.Name)
+			}
+			if neg.ok {
+				return fmt.Errorf("%w: more than one permessage-deflate response", errPMCE)
+			}
+			r, err := parseResponse(e.Params)
+			if err != nil {
+				return err
+			}
+			neg.ok, neg.resp, neg.desc = true, r, handshake.FormatExtensions([]handshake.Extension{e})
+		}
+		return nil
+	}
+	return &dd, neg
 }

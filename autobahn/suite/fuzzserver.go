@@ -61,9 +61,46 @@ func (s *Server) CaseCount() (int, error) {
 	return len(ids), err
 }
 
-var fuzzUpgrader = &handshake.Upgrader{
-	InsecureSkipOriginCheck: true,
-	Header:                  http.Header{"Server": {userAgent}},
+// serverNegotiation is what the fuzzing server agreed with the client.
+type serverNegotiation struct {
+	ok   bool
+	acc  deflateAccept
+	desc string
+}
+
+// upgraderFor returns the upgrader of one connection: it parses every
+// permessage-deflate offer as Autobahn's fuzzing server does (a malformed
+// one fails the handshake) and lets accept, if any, choose among them.
+func upgraderFor(accept acceptFunc) (*handshake.Upgrader, *serverNegotiation) {
+	neg := &serverNegotiation{}
+	u := &handshake.Upgrader{
+		InsecureSkipOriginCheck: true,
+		Header:                  http.Header{"Server": {userAgent}},
+		Negotiate: func(exts []handshake.Extension) ([]handshake.Extension, error) {
+			var offers []deflateOffer
+			for _, e := range exts {
+				if !isDeflate(e) {
+					continue
+				}
+				o, err := parseOffer(e.Params)
+				if err != nil {
+					return nil, err
+				}
+				offers = append(offers, o)
+			}
+			if len(offers) == 0 || accept == nil {
+				return nil, nil
+			}
+			a, ok := accept(offers)
+			if !ok {
+				return nil, nil
+			}
+			resp := a.extension()
+			neg.ok, neg.acc, neg.desc = true, a, handshake.FormatExtensions([]handshake.Extension{resp})
+			return []handshake.Extension{resp}, nil
+		},
+	}
+	return u, neg
 }
 
 // ServeHTTP serves the fuzzing endpoints.
@@ -142,7 +179,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		s.running.Add(1)
 		defer s.running.Done()
 	}
-	hs, err := fuzzUpgrader.Upgrade(w, req)
+	var accept acceptFunc
+	if open == nil {
+		accept = cd.accept
+	}
+	u, neg := upgraderFor(accept)
+	hs, err := u.Upgrade(w, req)
 	if err != nil {
 		return
 	}
@@ -154,6 +196,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	r := newRun(cd, hs.Conn, true)
 	r.scale = s.TimeoutScale
+	if neg.ok {
+		r.pmce = newPMCE(neg.acc.params(), true, neg.desc)
+	}
 	r.execute(hs.Buffered)
 	res := r.resultFor(caseIndex, agent)
 	s.Report.Add(res)

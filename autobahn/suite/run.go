@@ -52,6 +52,8 @@ type run struct {
 	autoFragment  int
 	scale         float64 // timeout scale, see Client.TimeoutScale
 	counter       int     // messages sent, for round-trip cases
+	dataPos       int     // compression cases: data position of the next message
+	sent          []byte  // compression cases: the message awaiting its echo
 
 	// connection state
 	state                          int
@@ -65,8 +67,13 @@ type run struct {
 	remoteCloseCode                int
 	remoteCloseReason              string
 
+	// permessage-deflate, when negotiated
+	pmce *pmce
+
 	// receive state
 	inMessage  bool
+	compressed bool   // the message in progress has RSV1 set
+	zmsg       []byte // its compressed payload so far
 	msgBinary  bool
 	validating bool
 	msg        []byte
@@ -144,6 +151,10 @@ func (r *run) execute(buffered []byte) {
 	go func() { defer wg.Done(); r.readLoop(br) }()
 
 	r.started = time.Now()
+	if r.pmce != nil {
+		r.logf("PERMESSAGE-DEFLATE: %s", r.pmce.desc)
+		defer r.pmce.close()
+	}
 	r.c.open(r)
 	r.flush()
 	for r.state != stateClosed {
@@ -202,6 +213,9 @@ func (r *run) readLoop(br *bufio.Reader) {
 		role = frame.Server
 	}
 	rules := frame.Rules{Role: role}
+	if r.pmce != nil {
+		rules.AllowedRsv = frame.RSV1
+	}
 	send := func(ev rxEvent) bool {
 		select {
 		case r.rx <- ev:
@@ -274,6 +288,14 @@ func (r *run) handle(ev rxEvent) {
 	if ev.violation != "" {
 		r.protocolViolation(ev.violation)
 	}
+	if r.pmce != nil && h.Rsv&frame.RSV1 != 0 {
+		switch {
+		case h.Opcode >= 8:
+			r.protocolViolation("received compressed control frame [permessage-deflate]")
+		case h.Opcode == frame.OpContinuation && r.inMessage:
+			r.protocolViolation("received continuation data frame with compress bit set [permessage-deflate]")
+		}
+	}
 	if h.Opcode >= 8 {
 		switch h.Opcode {
 		case frame.OpClose:
@@ -311,6 +333,33 @@ func (r *run) handle(ev rxEvent) {
 		r.validating = h.Opcode == frame.OpText
 		r.utf8.reset()
 		r.msg = r.msg[:0]
+		r.compressed = r.pmce != nil && h.Rsv&frame.RSV1 != 0
+		r.zmsg = r.zmsg[:0]
+	}
+	if r.compressed {
+		// The message is decompressed whole once its last frame arrived.
+		if r.failedByMe {
+			return
+		}
+		if len(r.zmsg)+len(p) > maxFramePayload {
+			r.failConnection(int(closecode.MessageTooBig), "message exceeds the fuzzer's limit")
+			return
+		}
+		r.zmsg = append(r.zmsg, p...)
+		if !h.Fin {
+			return
+		}
+		var err error
+		r.pmce.out, err = r.pmce.decompress(r.pmce.out[:0], r.zmsg)
+		if p = r.pmce.out; err != nil {
+			r.inMessage = false
+			if err == errTooBig {
+				r.failConnection(int(closecode.MessageTooBig), err.Error())
+			} else {
+				r.failConnection(int(closecode.InvalidPayload), "invalid compressed message: "+err.Error())
+			}
+			return
+		}
 	}
 	if r.validating && !r.utf8.write(p) {
 		r.invalidPayload("encountered invalid UTF-8 while processing text message")

@@ -131,7 +131,8 @@ func (r *run) flush() {
 	}
 }
 
-// sendMessage is Autobahn's sendMessage: one frame, or fragments of
+// sendMessage is Autobahn's sendMessage: the payload, compressed when
+// permessage-deflate was negotiated, in one frame, or in fragments of
 // fragSize (autoFragment when 0) where a payload that is a multiple of the
 // fragment size ends with an empty final frame.
 func (r *run) sendMessage(payload []byte, binary bool, fragSize int, sync bool) {
@@ -139,12 +140,19 @@ func (r *run) sendMessage(payload []byte, binary bool, fragSize int, sync bool) 
 	if binary {
 		opcode = 2
 	}
+	rsv := 0
+	if r.pmce != nil {
+		// The fragments cut the compressed payload; the first has RSV1.
+		r.pmce.zout = r.pmce.comp.Compress(r.pmce.zout[:0], payload)
+		payload = r.pmce.zout
+		rsv = 4
+	}
 	pfs := fragSize
 	if pfs <= 0 {
 		pfs = r.autoFragment
 	}
 	if pfs <= 0 || len(payload) <= pfs {
-		r.sendFrame(txFrame{opcode: opcode, payload: payload, sync: sync})
+		r.sendFrame(txFrame{opcode: opcode, payload: payload, sync: sync, rsv: rsv})
 		return
 	}
 	n := len(payload)
@@ -155,12 +163,12 @@ func (r *run) sendMessage(payload []byte, binary bool, fragSize int, sync bool) 
 		if done {
 			j = n
 		}
-		op := 0
+		op, rs := 0, 0
 		if first {
-			op = opcode
+			op, rs = opcode, rsv
 			first = false
 		}
-		r.sendFrame(txFrame{opcode: op, payload: payload[i:j], notFin: !done, sync: sync})
+		r.sendFrame(txFrame{opcode: op, payload: payload[i:j], notFin: !done, sync: sync, rsv: rs})
 		if done {
 			return
 		}

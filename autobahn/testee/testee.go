@@ -10,14 +10,20 @@ import (
 	"strings"
 
 	"github.com/hybi/ws/conn"
+	"github.com/hybi/ws/deflate"
 )
 
 // ReadLimit is the largest message the testees accept: the 16 MiB messages
 // of category 9 fit with room to spare.
 const ReadLimit = 64 << 20
 
+// options are the testees' connection options: no keepalive pings (they
+// would disturb the cases' expected events) and permessage-deflate with
+// hybi's defaults: a server accepts the first acceptable offer, a client
+// offers the extension without requests of its own and accepts any valid
+// response.
 func options() conn.Options {
-	return conn.Options{ReadLimit: ReadLimit, PingInterval: -1}
+	return conn.Options{ReadLimit: ReadLimit, PingInterval: -1, Compression: &deflate.Config{}}
 }
 
 // Handler returns the echo server: it accepts WebSocket connections on any
