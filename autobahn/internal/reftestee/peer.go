@@ -8,10 +8,10 @@ import (
 	"math/rand/v2"
 	"net"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hybi/ws/closecode"
 	"github.com/hybi/ws/frame"
+	"github.com/hybi/ws/internal/utf8valid"
 	"github.com/hybi/ws/mask"
 )
 
@@ -251,70 +251,12 @@ func (p *peer) loop(onMessage func(op frame.Opcode, msg []byte) error) error {
 	}
 }
 
-// validator checks UTF-8 incrementally, failing fast.
+// validator checks UTF-8 incrementally, failing fast, with hybi's own
+// validator (tested on its own against unicode/utf8).
 type validator struct {
-	tail []byte
+	v utf8valid.Validator
 }
 
-func (v *validator) complete() bool { return len(v.tail) == 0 }
+func (v *validator) complete() bool { return v.v.Complete() }
 
-func (v *validator) write(b []byte) bool {
-	buf := append(v.tail, b...)
-	v.tail = nil
-	i := 0
-	for i < len(buf) {
-		if buf[i] < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(buf[i:])
-		if r == utf8.RuneError && size == 1 {
-			rest := buf[i:]
-			if !utf8.FullRune(rest) && validPrefix(rest) {
-				v.tail = append([]byte(nil), rest...)
-				return true
-			}
-			return false
-		}
-		i += size
-	}
-	return true
-}
-
-// validPrefix reports whether p, shorter than the sequence it starts, can
-// still become valid UTF-8.
-func validPrefix(p []byte) bool {
-	var n int
-	switch c := p[0]; {
-	case c >= 0xC2 && c <= 0xDF:
-		n = 2
-	case c >= 0xE0 && c <= 0xEF:
-		n = 3
-	case c >= 0xF0 && c <= 0xF4:
-		n = 4
-	default:
-		return false
-	}
-	if len(p) >= n {
-		return false
-	}
-	for i := 1; i < len(p); i++ {
-		lo, hi := byte(0x80), byte(0xBF)
-		if i == 1 {
-			switch p[0] {
-			case 0xE0:
-				lo = 0xA0
-			case 0xED:
-				hi = 0x9F
-			case 0xF0:
-				lo = 0x90
-			case 0xF4:
-				hi = 0x8F
-			}
-		}
-		if p[i] < lo || p[i] > hi {
-			return false
-		}
-	}
-	return true
-}
+func (v *validator) write(b []byte) bool { return v.v.Write(b) }
