@@ -11,6 +11,16 @@ import (
 // reading into a reused buffer.
 func echoPair(tb testing.TB) (cli *Conn, stop func()) {
 	srv, cli := pair(tb, &Options{PingInterval: -1}, &Options{PingInterval: -1})
+	done := serveEcho(srv)
+	return cli, func() {
+		cli.Close(closecode.Normal, "")
+		<-done
+	}
+}
+
+// serveEcho echoes every message srv receives, reading into a reused
+// buffer, until the connection ends; the returned channel is closed then.
+func serveEcho(srv *Conn) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -27,10 +37,7 @@ func echoPair(tb testing.TB) (cli *Conn, stop func()) {
 			buf = msg
 		}
 	}()
-	return cli, func() {
-		cli.Close(closecode.Normal, "")
-		<-done
-	}
+	return done
 }
 
 // echoOnce sends msg and reads the echo into buf.

@@ -259,22 +259,7 @@ func readLoop(c *Conn, blocked *atomic.Int64) {
 func BenchmarkPipelined1K(b *testing.B) {
 	s, cl := tcpPair(b)
 	srv := New(s, nil, frame.Server, &Options{PingInterval: -1})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ctx := context.Background()
-		buf := make([]byte, 0, 4096)
-		for {
-			typ, msg, err := srv.Read(ctx, buf)
-			if err != nil {
-				return
-			}
-			if err := srv.Write(ctx, typ, msg); err != nil {
-				return
-			}
-			buf = msg
-		}
-	}()
+	done := serveEcho(srv)
 	defer func() {
 		cl.Close()
 		<-done
