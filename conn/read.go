@@ -73,7 +73,7 @@ func (c *Conn) grow(buf []byte) []byte {
 	if !c.compress && c.remain > 0 {
 		want = int64(len(buf)) + min(c.remain, max(maxGrowStep, int64(cap(buf))))
 	}
-	if lim := c.opts.ReadLimit; lim > 0 && want > lim+1 {
+	if lim := c.opts.ReadLimit; lim > 0 && want-1 > lim {
 		want = lim + 1 // room to notice a decompressed message one byte over
 	}
 	if want <= int64(cap(buf)) {
@@ -276,7 +276,11 @@ func (c *Conn) startFrame(h frame.Header) {
 	if h.Opcode != frame.OpContinuation {
 		c.rawLen = 0
 	}
-	c.rawLen += h.Length
+	if c.rawLen > math.MaxInt64-h.Length {
+		c.rawLen = math.MaxInt64 // only without a read limit, which bounds it
+	} else {
+		c.rawLen += h.Length
+	}
 	c.cur = h
 	c.remain = h.Length
 	c.mpos = 0
@@ -309,8 +313,12 @@ var (
 // and, for text, as UTF-8. It returns io.EOF at the end of the message,
 // possibly with the last bytes.
 func (c *Conn) readMessage(p []byte) (int, error) {
-	if lim := c.opts.ReadLimit; lim > 0 && int64(len(p)) > lim-c.msgLen+1 {
-		p = p[:lim-c.msgLen+1] // enough to see the limit crossed, no more
+	if lim := c.opts.ReadLimit; lim > 0 {
+		// msgLen never exceeds lim (see below), so room cannot overflow,
+		// and room+1 is computed only when it is below len(p).
+		if room := lim - c.msgLen; int64(len(p)) > room {
+			p = p[:room+1] // enough to see the limit crossed, no more
+		}
 	}
 	var n int
 	var err error
@@ -545,10 +553,13 @@ func (c *Conn) nextFrame() (frame.Header, error) {
 			return h, protocolError("new data frame while a fragmented message is open")
 		}
 		if lim := c.opts.ReadLimit; lim > 0 {
-			total := h.Length
+			// The message's total so far (rawLen) was checked against the
+			// same bound, so bound-rawLen cannot overflow, whereas
+			// rawLen+h.Length can.
+			var sofar int64
 			compressed := h.Rsv&frame.RSV1 != 0
 			if cont && c.inMsg {
-				total += c.rawLen
+				sofar = c.rawLen
 				compressed = c.compress
 			}
 			if compressed {
@@ -564,7 +575,7 @@ func (c *Conn) nextFrame() (frame.Header, error) {
 					lim = math.MaxInt64
 				}
 			}
-			if total > lim {
+			if h.Length > lim-sofar {
 				return h, errTooBig
 			}
 		}
