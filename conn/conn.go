@@ -82,6 +82,7 @@ type Conn struct {
 	remain    int64 // payload bytes left in cur
 	mpos      int   // masking key position in cur
 	msgLen    int64 // bytes of the current message delivered so far
+	rlimit    int64 // size limit of the current message (ReadLimit, or none for NetConn)
 	rawLen    int64 // payload bytes of the current message's frames so far
 	raw       rawReader
 	msgr      messageReader
@@ -158,6 +159,7 @@ func newConn(nc net.Conn, buffered []byte, role frame.Role, opts *Options, subpr
 	// The read limit is checked per message in nextFrame, which knows
 	// whether a frame is compressed.
 	c.rules = frame.Rules{Role: role}
+	c.rlimit = c.opts.ReadLimit
 	if params != nil {
 		c.rules.AllowedRsv = frame.RSV1
 		cfg := c.opts.Compression

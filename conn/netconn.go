@@ -28,7 +28,7 @@ type netConn struct {
 	readDeadline  time.Time
 	writeDeadline time.Time
 
-	r io.Reader // current message, read side only
+	r *messageReader // current message, read side only
 }
 
 func (n *netConn) ctx(deadline time.Time) (context.Context, context.CancelFunc) {
@@ -48,15 +48,13 @@ func (n *netConn) Read(p []byte) (int, error) {
 	defer n.rmu.Unlock()
 	for {
 		if n.r == nil {
-			_, r, err := n.c.Reader(ctx)
+			_, r, err := n.c.reader(ctx, -1)
 			if err != nil {
 				return 0, n.mapErr(err)
 			}
 			n.r = r
 		}
-		if mr, ok := n.r.(*messageReader); ok {
-			mr.ctx = ctx // this call's deadline, not the one Reader saw
-		}
+		n.r.ctx = ctx // this call's deadline, not the one Reader saw
 		k, err := n.r.Read(p)
 		if err == io.EOF {
 			n.r = nil

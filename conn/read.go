@@ -32,7 +32,7 @@ func (c *Conn) Read(ctx context.Context, buf []byte) (MessageType, []byte, error
 			return 0, buf, c.readError(ctx, watching, err)
 		}
 	}
-	typ, err := c.beginMessage()
+	typ, err := c.beginMessage(c.opts.ReadLimit)
 	if err != nil {
 		return 0, buf, c.readError(ctx, watching, err)
 	}
@@ -73,7 +73,7 @@ func (c *Conn) grow(buf []byte) []byte {
 	if !c.compress && c.remain > 0 {
 		want = int64(len(buf)) + min(c.remain, max(maxGrowStep, int64(cap(buf))))
 	}
-	if lim := c.opts.ReadLimit; lim > 0 && want-1 > lim {
+	if lim := c.rlimit; lim > 0 && want-1 > lim {
 		want = lim + 1 // room to notice a decompressed message one byte over
 	}
 	if want <= int64(cap(buf)) {
@@ -90,12 +90,22 @@ func (c *Conn) grow(buf []byte) []byte {
 // message); reads from it are bounded by ctx as well. A message not read to
 // the end is discarded by the next call.
 func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
+	typ, r, err := c.reader(ctx, c.opts.ReadLimit)
+	if err != nil {
+		return 0, nil, err
+	}
+	return typ, r, nil
+}
+
+// reader is Reader with the message size limit given: NetConn reads a byte
+// stream, whose memory its caller's buffers bound, without one.
+func (c *Conn) reader(ctx context.Context, limit int64) (MessageType, *messageReader, error) {
 	if err := c.lockRead(ctx); err != nil {
 		return 0, nil, err
 	}
 	defer c.unlockRead()
 	watching := c.watchRead(ctx)
-	typ, err := c.beginMessage()
+	typ, err := c.beginMessage(limit)
 	if err != nil {
 		return 0, nil, c.readError(ctx, watching, err)
 	}
@@ -136,6 +146,13 @@ func (r *messageReader) Read(p []byte) (int, error) {
 		return n, io.EOF
 	}
 	if err != nil {
+		if n == 0 && !c.compress && watching && errors.Is(err, os.ErrDeadlineExceeded) {
+			// The network read was cut before it consumed anything, and
+			// the raw stream resumes where it stopped; a decompressor
+			// does not survive an error from its source.
+			c.endRead(watching)
+			return 0, ctxErr(r.ctx)
+		}
 		return n, c.readError(r.ctx, watching, err)
 	}
 	c.endRead(watching)
@@ -226,10 +243,7 @@ func (c *Conn) readError(ctx context.Context, watching bool, err error) error {
 	if watching && errors.Is(err, os.ErrDeadlineExceeded) {
 		// Only a context sets read deadlines outside the close handshake;
 		// the network's deadline may expire a moment before ctx does.
-		cerr := ctx.Err()
-		if cerr == nil {
-			cerr = context.DeadlineExceeded
-		}
+		cerr := ctxErr(ctx)
 		if c.inMsg {
 			c.teardown(&CloseError{Code: closecode.Abnormal, Reason: "read aborted in the middle of a message", Err: cerr})
 		}
@@ -239,12 +253,22 @@ func (c *Conn) readError(ctx context.Context, watching bool, err error) error {
 	return c.closedErr()
 }
 
+// ctxErr is ctx's error after a network deadline that ctx set expired: the
+// network's deadline may expire a moment before ctx reports it.
+func ctxErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return context.DeadlineExceeded
+}
+
 // beginMessage discards what is left of an unfinished message, then reads
 // frames until the first frame of a new data message.
-func (c *Conn) beginMessage() (MessageType, error) {
+func (c *Conn) beginMessage(limit int64) (MessageType, error) {
 	if ce := c.closedErr(); ce != nil {
 		return 0, ce
 	}
+	c.rlimit = limit
 	if c.inMsg {
 		if err := c.discardMessage(); err != nil {
 			return 0, err
@@ -313,7 +337,7 @@ var (
 // and, for text, as UTF-8. It returns io.EOF at the end of the message,
 // possibly with the last bytes.
 func (c *Conn) readMessage(p []byte) (int, error) {
-	if lim := c.opts.ReadLimit; lim > 0 {
+	if lim := c.rlimit; lim > 0 {
 		// msgLen never exceeds lim (see below), so room cannot overflow,
 		// and room+1 is computed only when it is below len(p).
 		if room := lim - c.msgLen; int64(len(p)) > room {
@@ -324,7 +348,7 @@ func (c *Conn) readMessage(p []byte) (int, error) {
 	var err error
 	if c.compress {
 		n, err = c.dec.Read(p)
-		if c.opts.ReadLimit > 0 && c.msgLen+int64(n) > c.opts.ReadLimit {
+		if c.rlimit > 0 && c.msgLen+int64(n) > c.rlimit {
 			return 0, errTooBig
 		}
 		switch {
@@ -552,7 +576,7 @@ func (c *Conn) nextFrame() (frame.Header, error) {
 		if !cont && c.inMsg {
 			return h, protocolError("new data frame while a fragmented message is open")
 		}
-		if lim := c.opts.ReadLimit; lim > 0 {
+		if lim := c.rlimit; lim > 0 {
 			// The message's total so far (rawLen) was checked against the
 			// same bound, so bound-rawLen cannot overflow, whereas
 			// rawLen+h.Length can.
