@@ -13,7 +13,21 @@ import (
 // NetConn returns a net.Conn over c for code that wants a byte stream: each
 // Write is sent as one message of type typ, and Read returns the payload of
 // the incoming messages one after another, whatever their type. Close closes
-// c with 1000. Deadlines apply to the following reads and writes.
+// c with 1000.
+//
+// Deadlines apply to the following reads and writes, as the net.Conn
+// contract says: one that expires returns an error whose Timeout method
+// reports true, and the connection stays usable, so that tunnels can use
+// deadlines as idle timers. A read deadline may expire in the middle of a
+// message, whose bytes are then delivered by the next reads. (The one
+// exception is a message compressed with permessage-deflate, whose
+// decompressor cannot resume: a deadline that expires inside one tears the
+// connection down.)
+//
+// The stream has no message size limit: Options.ReadLimit applies to Read
+// and Reader, whose callers hold a message whole or in bounded pieces,
+// while a stream's memory is bounded by its reader's buffers whatever the
+// messages' size.
 func NetConn(c *Conn, typ MessageType) net.Conn {
 	return &netConn{c: c, typ: typ}
 }
@@ -48,7 +62,7 @@ func (n *netConn) Read(p []byte) (int, error) {
 	defer n.rmu.Unlock()
 	for {
 		if n.r == nil {
-			_, r, err := n.c.reader(ctx, -1)
+			_, r, err := n.c.reader(ctx, true)
 			if err != nil {
 				return 0, n.mapErr(err)
 			}

@@ -90,16 +90,21 @@ func (c *Conn) grow(buf []byte) []byte {
 // message); reads from it are bounded by ctx as well. A message not read to
 // the end is discarded by the next call.
 func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
-	typ, r, err := c.reader(ctx, c.opts.ReadLimit)
+	typ, r, err := c.reader(ctx, false)
 	if err != nil {
 		return 0, nil, err
 	}
 	return typ, r, nil
 }
 
-// reader is Reader with the message size limit given: NetConn reads a byte
-// stream, whose memory its caller's buffers bound, without one.
-func (c *Conn) reader(ctx context.Context, limit int64) (MessageType, *messageReader, error) {
+// reader is Reader, or NetConn's reader when stream is set: a byte stream,
+// whose memory its caller's buffers bound, has no message size limit, and
+// its reads survive an expired deadline (see NetConn).
+func (c *Conn) reader(ctx context.Context, stream bool) (MessageType, *messageReader, error) {
+	limit := c.opts.ReadLimit
+	if stream {
+		limit = -1
+	}
 	if err := c.lockRead(ctx); err != nil {
 		return 0, nil, err
 	}
@@ -111,15 +116,17 @@ func (c *Conn) reader(ctx context.Context, limit int64) (MessageType, *messageRe
 	}
 	c.endRead(watching)
 	c.msgr.ctx = ctx
+	c.msgr.stream = stream
 	return typ, &c.msgr, nil
 }
 
 // messageReader is the io.Reader returned by Reader. It is embedded in Conn
 // and reused.
 type messageReader struct {
-	c   *Conn
-	ctx context.Context
-	eof bool
+	c      *Conn
+	ctx    context.Context
+	eof    bool
+	stream bool // NetConn's: a deadline mid-message is not fatal
 }
 
 // Read reads payload bytes of the message.
@@ -146,7 +153,7 @@ func (r *messageReader) Read(p []byte) (int, error) {
 		return n, io.EOF
 	}
 	if err != nil {
-		if n == 0 && !c.compress && watching && errors.Is(err, os.ErrDeadlineExceeded) {
+		if r.stream && n == 0 && !c.compress && watching && errors.Is(err, os.ErrDeadlineExceeded) {
 			// The network read was cut before it consumed anything, and
 			// the raw stream resumes where it stopped; a decompressor
 			// does not survive an error from its source.
