@@ -130,11 +130,15 @@ func (c *Conn) peerClosed(p []byte) error {
 		c.teardown(&CloseError{Code: code, Reason: reason, Err: err})
 		return c.closedErr()
 	}
+	// Both close frames are on the wire: the handshake is complete, and
+	// that is the end to report, whichever timer or error tears the
+	// connection down from here on.
+	c.handshakeDone.Store(&CloseError{Code: code, Reason: reason, Clean: true})
 	if c.role == frame.Client {
 		// RFC 6455 §7.1.1: the server closes the TCP connection first.
 		c.awaitEOF(time.Now().Add(c.opts.CloseTimeout))
 	}
-	c.teardown(&CloseError{Code: code, Reason: reason, Clean: true})
+	c.teardown(c.handshakeDone.Load())
 	return c.closedErr()
 }
 
@@ -177,6 +181,9 @@ func (c *Conn) fail(pe *closecode.Error) error {
 
 // teardown ends the connection with ce, unless it already ended.
 func (c *Conn) teardown(ce *CloseError) {
+	if done := c.handshakeDone.Load(); done != nil {
+		ce = done
+	}
 	if !c.closeErr.CompareAndSwap(nil, ce) {
 		return
 	}

@@ -108,8 +108,9 @@ type Conn struct {
 	dlMu       sync.Mutex
 
 	// Closing.
-	closeErr atomic.Pointer[CloseError] // how the connection ended, set once
-	done     chan struct{}              // closed when the connection is torn down
+	closeErr      atomic.Pointer[CloseError] // how the connection ended, set once
+	handshakeDone atomic.Pointer[CloseError] // the clean end, once both close frames are on the wire
+	done          chan struct{}              // closed when the connection is torn down
 
 	// Ping and keepalive.
 	pingSeq uint64
