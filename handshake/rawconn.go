@@ -198,9 +198,7 @@ func parseHead(head []byte) (request, string, *rejection) {
 		used++
 	}
 	req.header = h
-	if !validRequestTarget(uri) {
-		return req, "", badRequest("invalid request target")
-	}
+	req.target = uri // checked by check, as on the net/http path
 	if hosts := h["Host"]; len(hosts) == 1 {
 		if !validHost(hosts[0]) {
 			return req, "", badRequest("malformed Host header")

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -29,7 +30,13 @@ type Upgrader struct {
 	// OriginPatterns lists extra allowed Origin hosts as path.Match patterns,
 	// matched case-insensitively against the origin's host[:port], or against
 	// "scheme://host[:port]" when the pattern contains "://". A request
-	// without Origin, or whose Origin host equals its Host, is always allowed.
+	// without Origin, or whose Origin host equals its Host header, is always
+	// allowed. A request whose target is in absolute form (GET
+	// http://host/path) is allowed only by OriginPatterns when it has an
+	// Origin: net/http replaces the Host header of such a request with the
+	// host of its target, which the client chooses freely, so neither Upgrade
+	// nor UpgradeConn compares the Origin with a host there. A request with
+	// more than one Origin header is refused (400) whatever the policy.
 	OriginPatterns []string
 	// InsecureSkipOriginCheck disables the origin policy.
 	InsecureSkipOriginCheck bool
@@ -69,11 +76,17 @@ type Result struct {
 
 // request is what validation needs from either path.
 type request struct {
-	method       string
+	method string
+	// target is the request target as sent: an absolute path, or an
+	// absolute URI (absolute form).
+	target       string
 	major, minor int
-	host         string
-	header       http.Header
-	hasBody      bool
+	// host is the Host header, except on the net/http path for an
+	// absolute-form target, where net/http replaces it with the target's
+	// authority (RFC 9112 §3.2.2). checkOrigin does not use it then.
+	host    string
+	header  http.Header
+	hasBody bool
 }
 
 // accepted is the negotiated outcome of a valid request.
@@ -108,6 +121,9 @@ const (
 // check validates a request and negotiates subprotocol and extensions.
 func (u *Upgrader) check(r *request) (accepted, *rejection) {
 	var a accepted
+	if !validRequestTarget(r.target) {
+		return a, badRequest("invalid request target")
+	}
 	if r.method != http.MethodGet {
 		return a, reject(http.StatusMethodNotAllowed, ErrNotWebSocket,
 			"websocket handshake requires method GET", "Allow", "GET")
@@ -135,7 +151,12 @@ func (u *Upgrader) check(r *request) (accepted, *rejection) {
 	if r.hasBody {
 		return a, reject(http.StatusBadRequest, ErrBadRequest, "websocket handshake request must not have a body")
 	}
-	if rej := u.checkOrigin(h, r.host); rej != nil {
+	if len(h["Origin"]) > 1 {
+		// RFC 6454 §7.3: a user agent sends at most one. Checking only
+		// one of several would let the others through unchecked.
+		return a, badRequest("more than one Origin header")
+	}
+	if rej := u.checkOrigin(h, r.host, !strings.HasPrefix(r.target, "/")); rej != nil {
 		return a, rej
 	}
 	a.subprotocol = selectSubprotocol(u.Subprotocols, h[protocolKey])
@@ -189,12 +210,22 @@ func selectSubprotocol(prefs, offers []string) string {
 // (500 if w cannot be hijacked) and returns an error wrapping one of the
 // Err* values (or http.ErrNotSupported for a writer that cannot hijack).
 //
+// Upgrade and UpgradeConn give the same answer to the same request: they
+// accept as request target only an absolute path or an absolute http,
+// https, ws or wss URI (not "*", nor "//host/path"), and apply the same
+// origin policy (see OriginPatterns).
+//
 // The returned Result.Buffered holds the bytes the HTTP server had already
 // read past the request. Note that r.Context() is canceled when the handler
 // returns; it must not govern the upgraded connection.
 func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request) (*Result, error) {
+	target := r.RequestURI
+	if target == "" && r.URL != nil {
+		target = r.URL.RequestURI() // a request made by hand, not by a server
+	}
 	req := request{
 		method:  r.Method,
+		target:  target,
 		major:   r.ProtoMajor,
 		minor:   r.ProtoMinor,
 		host:    r.Host,
