@@ -156,7 +156,7 @@ func (d *Dialer) handshake(ctx context.Context, c net.Conn, u *url.URL, secure b
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return nil, &StatusError{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, Body: body}
 	}
-	res, err := d.checkResponse(resp.Header, key)
+	res, err := d.checkResponse(resp, key)
 	if err != nil {
 		return nil, err
 	}
@@ -223,8 +223,14 @@ func (d *Dialer) appendRequest(dst []byte, u *url.URL, key string) []byte {
 	return append(dst, "\r\n"...)
 }
 
-// checkResponse validates the headers of a 101 response.
-func (d *Dialer) checkResponse(h http.Header, key string) (*Result, error) {
+// checkResponse validates a 101 response: its version and headers.
+func (d *Dialer) checkResponse(resp *http.Response, key string) (*Result, error) {
+	// Protocol switching is HTTP/1.1's (RFC 9110 §15.2.2, RFC 6455 §4.1):
+	// HTTP/1.0 has no 101, HTTP/2 forbids it.
+	if resp.ProtoMajor != 1 || resp.ProtoMinor < 1 {
+		return nil, fmt.Errorf("%w: 101 response in %s, want HTTP/1.1", ErrBadResponse, resp.Proto)
+	}
+	h := resp.Header
 	if !hasToken(h["Upgrade"], "websocket") {
 		return nil, fmt.Errorf("%w: missing Upgrade: websocket", ErrBadResponse)
 	}

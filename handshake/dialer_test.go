@@ -320,6 +320,12 @@ func TestDialBadResponses(t *testing.T) {
 		{"extension refused by hook", func(r *http.Request) string {
 			return switching(r, "Sec-WebSocket-Extensions: x-foo; bad")
 		}, func([]Extension) error { return errors.New("bad param") }, ErrBadExtension},
+		{"HTTP/1.0 101", func(r *http.Request) string {
+			return strings.Replace(switching(r), "HTTP/1.1", "HTTP/1.0", 1)
+		}, nil, ErrBadResponse},
+		{"HTTP/2.0 101", func(r *http.Request) string {
+			return strings.Replace(switching(r), "HTTP/1.1", "HTTP/2.0", 1)
+		}, nil, ErrBadResponse},
 		{"not HTTP", func(r *http.Request) string { return "SSH-2.0-OpenSSH\r\n\r\n" }, nil, nil},
 		{"200", func(r *http.Request) string { return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi" }, nil, nil},
 	}
