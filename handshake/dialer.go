@@ -28,7 +28,9 @@ type Dialer struct {
 	// nil means a net.Dialer.
 	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// TLSConfig is cloned for wss URLs; ServerName defaults to the URL's host
-	// and NextProtos is set to http/1.1.
+	// and NextProtos is set to http/1.1. It is cloned for an https proxy
+	// too, with ServerName set to the proxy's host: ServerName only names
+	// the server behind the proxy.
 	TLSConfig *tls.Config
 	// Proxy returns the proxy for a request (http or https URL); nil means
 	// http.ProxyFromEnvironment. A nil URL means no proxy. Proxies are used
@@ -134,7 +136,7 @@ func (d *Dialer) handshake(ctx context.Context, c net.Conn, u *url.URL, secure b
 		}
 	}
 	if secure {
-		tc := tlsClient(c, d.TLSConfig, u.Hostname())
+		tc := tlsClient(c, d.TLSConfig, u.Hostname(), false)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return nil, fmt.Errorf("handshake: TLS: %w", err)
 		}
@@ -174,14 +176,15 @@ func (d *Dialer) handshake(ctx context.Context, c net.Conn, u *url.URL, secure b
 	return res, nil
 }
 
-// tlsClient wraps c in a TLS client for host.
-func tlsClient(c net.Conn, cfg *tls.Config, host string) *tls.Conn {
+// tlsClient wraps c in a TLS client for host, with a clone of cfg whose
+// ServerName is host when it is empty or when proxy is set.
+func tlsClient(c net.Conn, cfg *tls.Config, host string, proxy bool) *tls.Conn {
 	if cfg == nil {
 		cfg = &tls.Config{}
 	} else {
 		cfg = cfg.Clone()
 	}
-	if cfg.ServerName == "" {
+	if cfg.ServerName == "" || proxy {
 		cfg.ServerName = host
 	}
 	cfg.NextProtos = []string{"http/1.1"}

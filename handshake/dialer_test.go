@@ -3,12 +3,18 @@ package handshake
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -606,4 +612,124 @@ func TestUpgradeClearsServerDeadlines(t *testing.T) {
 	defer res.Conn.Close()
 	time.Sleep(300 * time.Millisecond)
 	roundTrip(t, res, "late")
+}
+
+// testCert returns a self-signed certificate for name, and a pool
+// trusting it.
+func testCert(t *testing.T, name string) (tls.Certificate, *x509.Certificate) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: name},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{name},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, leaf
+}
+
+// An https proxy is verified against its own name, and the server behind
+// it against TLSConfig.ServerName: the TLS connection to the proxy does not
+// inherit the target's name (issue 12, item 11).
+func TestDialHTTPSProxyServerNames(t *testing.T) {
+	proxyCert, proxyLeaf := testCert(t, "proxy.test")
+	targetCert, targetLeaf := testCert(t, "target.test")
+	roots := x509.NewCertPool()
+	roots.AddCert(proxyLeaf)
+	roots.AddCert(targetLeaf)
+
+	target := httptest.NewUnstartedServer(echoHandler(t, &Upgrader{}, nil))
+	target.TLS = &tls.Config{Certificates: []tls.Certificate{targetCert}}
+	target.StartTLS()
+	defer target.Close()
+
+	// The proxy: TLS with the proxy.test certificate, then CONNECT.
+	wg := waitGroup(t) // waits after the listener is closed
+	ln := listen(t)
+	sni := make(chan string, 4)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			raw, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer raw.Close()
+				raw.SetDeadline(time.Now().Add(5 * time.Second))
+				c := tls.Server(raw, &tls.Config{Certificates: []tls.Certificate{proxyCert}})
+				if err := c.Handshake(); err != nil {
+					sni <- "handshake failed: " + err.Error()
+					return
+				}
+				sni <- c.ConnectionState().ServerName
+				br := bufio.NewReader(c)
+				r, err := http.ReadRequest(br)
+				if err != nil || r.Method != http.MethodConnect {
+					return
+				}
+				up, err := net.Dial("tcp", r.Host)
+				if err != nil {
+					io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+					return
+				}
+				defer up.Close()
+				io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
+				go func() { io.Copy(up, br); up.Close() }()
+				io.Copy(c, up)
+			}()
+		}
+	}()
+	_, pport, _ := net.SplitHostPort(ln.Addr().String())
+	proxyURL, _ := url.Parse("https://proxy.test:" + pport)
+	d := &Dialer{
+		Proxy: func(*http.Request) (*url.URL, error) { return proxyURL, nil },
+		NetDial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if addr != "proxy.test:"+pport {
+				return nil, fmt.Errorf("dialed %s, want the proxy", addr)
+			}
+			return (&net.Dialer{}).DialContext(ctx, network, ln.Addr().String())
+		},
+		TLSConfig: &tls.Config{RootCAs: roots, ServerName: "target.test"},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := d.Dial(ctx, "wss://"+target.Listener.Addr().String()+"/")
+	if got := <-sni; got != "proxy.test" {
+		t.Errorf("the proxy saw server name %q, want proxy.test", got)
+	}
+	if err != nil {
+		t.Fatalf("Dial through the https proxy: %v", err)
+	}
+	defer res.Conn.Close()
+	tc, ok := res.Conn.(*tls.Conn)
+	if !ok {
+		t.Fatalf("Result.Conn is a %T, want *tls.Conn", res.Conn)
+	}
+	if cs := tc.ConnectionState(); cs.ServerName != "target.test" || cs.PeerCertificates[0].Subject.CommonName != "target.test" {
+		t.Errorf("target TLS: server name %q, peer %q; want target.test", cs.ServerName, cs.PeerCertificates[0].Subject.CommonName)
+	}
+	roundTrip(t, res, "hello")
+	if d.TLSConfig.ServerName != "target.test" {
+		t.Errorf("Dial changed the caller's TLSConfig.ServerName to %q", d.TLSConfig.ServerName)
+	}
 }
