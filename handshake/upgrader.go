@@ -242,6 +242,13 @@ func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request) (*Result, err
 		http.Error(w, "websocket: the server cannot hijack this connection", http.StatusInternalServerError)
 		return nil, fmt.Errorf("handshake: cannot hijack the connection: %w", err)
 	}
+	// net/http no longer closes the connection, even after a panic.
+	done := false
+	defer func() {
+		if !done {
+			c.Close()
+		}
+	}()
 	var buffered []byte
 	if n := brw.Reader.Buffered(); n > 0 {
 		b, _ := brw.Reader.Peek(n)
@@ -261,10 +268,10 @@ func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request) (*Result, err
 	*bp = resp
 	putBuffer(bp)
 	if err != nil {
-		c.Close()
 		return nil, fmt.Errorf("handshake: writing response: %w", err)
 	}
 	c.SetDeadline(time.Time{})
+	done = true
 	return &Result{
 		Conn:        c,
 		Buffered:    buffered,
