@@ -129,10 +129,13 @@ func newUpgrader(opts *AcceptOptions, params **deflate.Params) *handshake.Upgrad
 }
 
 // Dial opens a WebSocket connection to a ws:// or wss:// URL, the client's
-// side of the opening handshake; ctx bounds the whole handshake (TCP, TLS,
-// HTTP). A non-101 answer is reported as a *handshake.StatusError carrying
-// the status, headers and the start of the body. A nil opts means the
-// defaults.
+// side of the opening handshake; ctx bounds the whole handshake (proxy,
+// TCP, TLS, HTTP), and when ctx has no deadline handshake.DefaultDialTimeout
+// (45 s) does, so that a server that never answers cannot block Dial
+// forever. A handshake cut by either fails with an error matching
+// context.DeadlineExceeded. A non-101 answer is reported as a
+// *handshake.StatusError carrying the status, headers and the start of the
+// body. A nil opts means the defaults.
 func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &DialOptions{}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -168,5 +169,35 @@ func TestAcceptConnGoexitReachesCaller(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("AcceptConn's caller still blocked")
+	}
+}
+
+// conn.Dial with a context without deadline is bounded by
+// handshake.DefaultDialTimeout; a context's deadline replaces it (issue 12,
+// item 12b).
+func TestDialDefaultTimeout(t *testing.T) {
+	errStop := errors.New("stop here")
+	var dl time.Time
+	var ok bool
+	opts := &conn.DialOptions{
+		Proxy: func(*http.Request) (*url.URL, error) { return nil, nil },
+		NetDial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			dl, ok = ctx.Deadline()
+			return nil, errStop
+		},
+	}
+	start := time.Now()
+	if _, err := conn.Dial(context.Background(), "ws://example.com/", opts); !errors.Is(err, errStop) {
+		t.Fatalf("error = %v, want NetDial's", err)
+	}
+	if want := 45 * time.Second; !ok || dl.Sub(start) < want-time.Second || dl.Sub(start) > want+time.Second {
+		t.Errorf("deadline %v (set %v) after the call, want %v", dl.Sub(start), ok, want)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	start = time.Now()
+	conn.Dial(ctx, "ws://example.com/", opts)
+	if want := 2 * time.Minute; !ok || dl.Sub(start) < want-time.Second || dl.Sub(start) > want+time.Second {
+		t.Errorf("with a 2 min context: deadline %v (set %v) after the call, want %v", dl.Sub(start), ok, want)
 	}
 }

@@ -22,6 +22,11 @@ const maxResponseBytes = 64 << 10
 // maxErrorBody is how much of a non-101 response body StatusError keeps.
 const maxErrorBody = 1 << 10
 
+// DefaultDialTimeout bounds Dial when Dialer.HandshakeTimeout is 0 and the
+// context has no deadline, so that a server that never answers cannot
+// block a dial forever.
+const DefaultDialTimeout = 45 * time.Second
+
 // Dialer holds the client's handshake options. Its zero value is usable.
 type Dialer struct {
 	// NetDial dials the TCP connection (to the server or to the proxy);
@@ -49,16 +54,24 @@ type Dialer struct {
 	// AcceptExtensions validates the server's extension response (names
 	// already checked against the offers); an error fails the handshake.
 	AcceptExtensions func(resp []Extension) error
+	// HandshakeTimeout bounds the whole of Dial (proxy, TCP, TLS and HTTP
+	// exchange) together with the context's deadline: whichever comes
+	// first ends it, with an error matching context.DeadlineExceeded. 0
+	// means DefaultDialTimeout (45 s) when the context has no deadline and
+	// the context's deadline alone when it has one; a negative value means
+	// no bound but the context's.
+	HandshakeTimeout time.Duration
 }
 
 // reservedRequest are headers of d.Header the handshake does not copy.
 var reservedRequest = []string{"Host", "Upgrade", "Connection", keyKey, versionKey, protocolKey, extensionsKey}
 
 // Dial connects to rawURL (ws://, wss://, or the http:// and https://
-// aliases) and performs the client handshake. ctx bounds the whole of it:
-// proxy, TCP, TLS and HTTP exchange. A non-101 answer yields a *StatusError;
-// other failures wrap one of the Err* values, a context error or the I/O
-// error. On success the connection has no deadline.
+// aliases) and performs the client handshake. ctx and HandshakeTimeout
+// bound the whole of it: proxy, TCP, TLS and HTTP exchange; without either,
+// DefaultDialTimeout does. A non-101 answer yields a *StatusError; other
+// failures wrap one of the Err* values, a context error or the I/O error.
+// On success the connection has no deadline.
 func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Result, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -95,6 +108,15 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Result, error) {
 		return nil, fmt.Errorf("%w: %w", ErrProxy, err)
 	}
 
+	timeout := d.HandshakeTimeout
+	if _, ok := ctx.Deadline(); !ok && timeout == 0 {
+		timeout = DefaultDialTimeout
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	netDial := d.NetDial
 	if netDial == nil {
 		netDial = (&net.Dialer{}).DialContext
@@ -108,7 +130,7 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Result, error) {
 	}
 	c, err := netDial(ctx, "tcp", dialAddr)
 	if err != nil {
-		return nil, err
+		return nil, contextError(ctx, err)
 	}
 	res, err := d.handshake(ctx, c, u, secure, proxyURL, addr)
 	if err != nil {

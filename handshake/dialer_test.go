@@ -733,3 +733,112 @@ func TestDialHTTPSProxyServerNames(t *testing.T) {
 		t.Errorf("Dial changed the caller's TLSConfig.ServerName to %q", d.TLSConfig.ServerName)
 	}
 }
+
+// silentServer accepts connections and never answers; it returns the
+// ws:// URL.
+func silentServer(t *testing.T) string {
+	wg := waitGroup(t) // waits after the listener is closed
+	ln := listen(t)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	return "ws://" + ln.Addr().String() + "/"
+}
+
+// Against a silent server, Dial with a context without deadline ends after
+// HandshakeTimeout (issue 12, item 12b).
+func TestDialHandshakeTimeout(t *testing.T) {
+	url := silentServer(t)
+	d := &Dialer{Proxy: noProxy, HandshakeTimeout: 200 * time.Millisecond}
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		res, err := d.Dial(context.Background(), url)
+		if res != nil {
+			res.Conn.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("error = %v, want context.DeadlineExceeded", err)
+		}
+		if el := time.Since(start); el < 150*time.Millisecond {
+			t.Errorf("Dial failed after %v, before HandshakeTimeout", el)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Dial still blocked 5 s after HandshakeTimeout")
+	}
+}
+
+// The deadline Dial works under, as NetDial sees it, for each combination
+// of HandshakeTimeout and ctx: DefaultDialTimeout when neither sets one.
+func TestDialDefaultTimeout(t *testing.T) {
+	errStop := errors.New("stop here")
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+		ctx     time.Duration // 0: context.Background()
+		want    time.Duration // 0: no deadline
+	}{
+		{"default", 0, 0, DefaultDialTimeout},
+		{"ctx deadline alone", 0, 2 * time.Minute, 2 * time.Minute},
+		{"field", 3 * time.Second, 0, 3 * time.Second},
+		{"field before ctx", 3 * time.Second, time.Minute, 3 * time.Second},
+		{"ctx before field", time.Minute, 3 * time.Second, 3 * time.Second},
+		{"none", -1, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var dl time.Time
+			var ok bool
+			d := &Dialer{
+				Proxy:            noProxy,
+				HandshakeTimeout: tc.timeout,
+				NetDial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+					dl, ok = ctx.Deadline()
+					return nil, errStop
+				},
+			}
+			ctx := context.Background()
+			if tc.ctx > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.ctx)
+				defer cancel()
+			}
+			start := time.Now()
+			if _, err := d.Dial(ctx, "ws://example.com/"); !errors.Is(err, errStop) {
+				t.Fatalf("error = %v, want NetDial's", err)
+			}
+			if tc.want == 0 {
+				if ok {
+					t.Errorf("deadline in %v, want none", dl.Sub(start))
+				}
+				return
+			}
+			if !ok {
+				t.Fatalf("no deadline, want %v", tc.want)
+			}
+			if got := dl.Sub(start); got < tc.want-time.Second || got > tc.want+time.Second {
+				t.Errorf("deadline in %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if DefaultDialTimeout != 45*time.Second {
+		t.Errorf("DefaultDialTimeout = %v, documented as 45 s", DefaultDialTimeout)
+	}
+}
