@@ -2,6 +2,7 @@ package handshake
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -20,6 +21,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -840,5 +842,89 @@ func TestDialDefaultTimeout(t *testing.T) {
 	}
 	if DefaultDialTimeout != 45*time.Second {
 		t.Errorf("DefaultDialTimeout = %v, documented as 45 s", DefaultDialTimeout)
+	}
+}
+
+// bufioRecorder is a ResponseWriter wrapper that keeps the pair net/http's
+// Hijack returned.
+type bufioRecorder struct {
+	http.ResponseWriter
+	brw *bufio.ReadWriter
+}
+
+func (w *bufioRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	w.brw = brw
+	return c, brw, err
+}
+
+// Upgrade releases the buffers of the bufio pair net/http hands over with
+// the connection, which net/http would keep while the handler runs, and
+// net/http does not touch the pair again, whether the handler then reads,
+// returns or panics: the server goes on serving.
+func TestUpgradeReleasesHijackedBuffers(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	sizes := make(chan [2]int, 3)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &bufioRecorder{ResponseWriter: w}
+		res, err := (&Upgrader{}).Upgrade(rec, r)
+		if err != nil {
+			t.Errorf("Upgrade: %v", err)
+			return
+		}
+		sizes <- [2]int{rec.brw.Reader.Size(), rec.brw.Writer.Size()}
+		switch r.URL.Path {
+		case "/return":
+			go func() {
+				defer res.Conn.Close()
+				roundTripServer(res)
+			}()
+		case "/panic":
+			defer res.Conn.Close()
+			roundTripServer(res)
+			panic(http.ErrAbortHandler)
+		default:
+			defer res.Conn.Close()
+			roundTripServer(res)
+		}
+	}))
+	srv.Config.ErrorLog = log.New(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), "", 0)
+	srv.Start()
+	defer srv.Close()
+	d := &Dialer{Proxy: noProxy}
+	for _, path := range []string{"/return", "/panic", "/read"} {
+		res, err := d.Dial(context.Background(), "ws://"+srv.Listener.Addr().String()+path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if got := <-sizes; got != [2]int{0, 0} {
+			t.Errorf("%s: after Upgrade the hijacked bufio.Reader and Writer hold %d and %d bytes of buffer, want 0", path, got[0], got[1])
+		}
+		roundTrip(t, res, "12345")
+		res.Conn.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if logs.Len() > 0 {
+		t.Errorf("server log: %s", logs.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// roundTripServer echoes 5 bytes on res, Buffered first.
+func roundTripServer(res *Result) {
+	msg := make([]byte, 5)
+	n := copy(msg, res.Buffered)
+	res.Conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(res.Conn, msg[n:]); err == nil {
+		res.Conn.Write(msg)
 	}
 }
