@@ -23,7 +23,7 @@ import (
 
 // Regression tests of issue 12 for Accept, AcceptConn and Dial.
 
-var errBoom = errors.New("boom from Hijack")
+var errBoom = errors.New("test panic")
 
 // panicHijacker is a ResponseWriter wrapper whose Hijack panics.
 type panicHijacker struct{ http.ResponseWriter }
