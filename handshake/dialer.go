@@ -250,8 +250,9 @@ func (d *Dialer) appendRequest(dst []byte, u *url.URL, key string) []byte {
 
 // checkResponse validates a 101 response: its version and headers.
 func (d *Dialer) checkResponse(resp *http.Response, key string) (*Result, error) {
-	// Protocol switching is HTTP/1.1's (RFC 9110 §15.2.2, RFC 6455 §4.1):
-	// HTTP/1.0 has no 101, HTTP/2 forbids it.
+	// Protocol switching is HTTP/1.1's: a server ignores Upgrade in an
+	// HTTP/1.0 request (RFC 9110 §7.8), and HTTP/2 has no 101 (RFC 9113
+	// §8.6). A 101 in another version is not a WebSocket handshake.
 	if resp.ProtoMajor != 1 || resp.ProtoMinor < 1 {
 		return nil, fmt.Errorf("%w: 101 response in %s, want HTTP/1.1", ErrBadResponse, resp.Proto)
 	}
