@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"runtime"
 
 	"github.com/hybi/ws/deflate"
 	"github.com/hybi/ws/frame"
@@ -21,20 +22,50 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	// As in AcceptConn, the handshake runs on a goroutine of its own so
 	// that its deep call chain does not grow the handler's stack, which a
 	// read loop in the handler would keep for the life of the connection.
-	// The handler goroutine waits, so w and r are never used concurrently.
-	ch := make(chan acceptResult, 1)
-	go func() {
+	// The handler goroutine waits, so w and r are never used concurrently,
+	// and a panic of the handshake (a ResponseWriter's Hijack, a
+	// Negotiate hook) is raised again on it, where net/http recovers it.
+	return handOver(func() (*Conn, error) {
 		var params *deflate.Params
 		u := newUpgrader(opts, &params)
 		res, err := u.Upgrade(w, r)
 		if err != nil {
-			ch <- acceptResult{err: err}
-			return
+			return nil, err
 		}
-		ch <- acceptResult{c: newConn(res.Conn, res.Buffered, frame.Server, &opts.Options, res.Subprotocol, params)}
+		return newConn(res.Conn, res.Buffered, frame.Server, &opts.Options, res.Subprotocol, params), nil
+	})
+}
+
+// handOver runs f on a goroutine of its own and returns its results on the
+// caller's goroutine. If f panics, handOver panics with the same value; if
+// f calls runtime.Goexit, so does handOver.
+func handOver(f func() (*Conn, error)) (*Conn, error) {
+	type outcome struct {
+		c        *Conn
+		err      error
+		returned bool
+		panicked any
+	}
+	ch := make(chan outcome, 1)
+	go func() {
+		var o outcome
+		defer func() {
+			if !o.returned {
+				o.panicked = recover() // nil after runtime.Goexit
+			}
+			ch <- o
+		}()
+		o.c, o.err = f()
+		o.returned = true
 	}()
-	res := <-ch
-	return res.c, res.err
+	o := <-ch
+	switch {
+	case o.panicked != nil:
+		panic(o.panicked)
+	case !o.returned:
+		runtime.Goexit()
+	}
+	return o.c, o.err
 }
 
 // AcceptConn performs the server's side of the opening handshake on c, a
@@ -50,19 +81,18 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 func AcceptConn(ctx context.Context, c net.Conn, opts *AcceptOptions) (*Conn, error) {
 	// The handshake runs on a goroutine of its own: its deep call chain
 	// would grow the caller's stack, which a goroutine then blocked in Read
-	// keeps for the life of the connection.
-	ch := make(chan acceptResult, 1)
-	go acceptConn(ctx, c, opts, ch)
-	r := <-ch
-	return r.c, r.err
+	// keeps for the life of the connection. A panic of the handshake (c's
+	// methods, a Negotiate hook) is raised again on the caller's goroutine.
+	return handOver(func() (*Conn, error) { return acceptConn(ctx, c, opts) })
 }
 
+// acceptResult holds what AcceptConn returned, for the tests.
 type acceptResult struct {
 	c   *Conn
 	err error
 }
 
-func acceptConn(ctx context.Context, c net.Conn, opts *AcceptOptions, ch chan<- acceptResult) {
+func acceptConn(ctx context.Context, c net.Conn, opts *AcceptOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &AcceptOptions{}
 	}
@@ -70,10 +100,9 @@ func acceptConn(ctx context.Context, c net.Conn, opts *AcceptOptions, ch chan<- 
 	u := newUpgrader(opts, &params)
 	res, err := u.UpgradeConn(ctx, c)
 	if err != nil {
-		ch <- acceptResult{nil, err}
-		return
+		return nil, err
 	}
-	ch <- acceptResult{newConn(res.Conn, res.Buffered, frame.Server, &opts.Options, res.Subprotocol, params), nil}
+	return newConn(res.Conn, res.Buffered, frame.Server, &opts.Options, res.Subprotocol, params), nil
 }
 
 // newUpgrader returns the upgrader for opts. When compression is
@@ -100,10 +129,13 @@ func newUpgrader(opts *AcceptOptions, params **deflate.Params) *handshake.Upgrad
 }
 
 // Dial opens a WebSocket connection to a ws:// or wss:// URL, the client's
-// side of the opening handshake; ctx bounds the whole handshake (TCP, TLS,
-// HTTP). A non-101 answer is reported as a *handshake.StatusError carrying
-// the status, headers and the start of the body. A nil opts means the
-// defaults.
+// side of the opening handshake; ctx bounds the whole handshake (proxy,
+// TCP, TLS, HTTP), and when ctx has no deadline handshake.DefaultDialTimeout
+// (45 s) does, so that a server that never answers cannot block Dial
+// forever. A handshake cut by either fails with an error matching
+// context.DeadlineExceeded. A non-101 answer is reported as a
+// *handshake.StatusError carrying the status, headers and the start of the
+// body. A nil opts means the defaults.
 func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &DialOptions{}

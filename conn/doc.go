@@ -55,6 +55,30 @@
 // call, sent before the reader waits for the network again, when the buffer
 // fills, and at the latest after a millisecond.
 //
+// # Serving safely
+//
+// Serve Accept from an http.Server with ReadHeaderTimeout set, not from
+// http.ListenAndServe: the opening handshake is an HTTP request, and
+// without that timeout net/http waits for ever for its head, so clients
+// that send it a byte at a time (slowloris) hold a socket and a goroutine
+// each for as long as they like:
+//
+//	srv := &http.Server{
+//		Addr:              ":8080",
+//		Handler:           mux,
+//		ReadHeaderTimeout: 10 * time.Second,
+//		IdleTimeout:       time.Minute,
+//	}
+//
+// ReadHeaderTimeout also bounds the TLS handshake; IdleTimeout closes
+// keep-alive connections left idle between requests. ReadTimeout and
+// WriteTimeout are not needed: they bound whole requests and responses,
+// which would cut any other long response of the server, and they do not
+// limit a WebSocket, as Accept clears the deadlines they set on the
+// connection it upgrades. AcceptConn bounds the handshake itself (10 s, 8
+// KiB). On the client side, Dial is bounded by its context, or by
+// handshake.DefaultDialTimeout (45 s) when the context has no deadline.
+//
 // # Keepalive
 //
 // By default a connection pings its peer every Options.PingInterval and

@@ -22,13 +22,20 @@ const maxResponseBytes = 64 << 10
 // maxErrorBody is how much of a non-101 response body StatusError keeps.
 const maxErrorBody = 1 << 10
 
+// DefaultDialTimeout bounds Dial when Dialer.HandshakeTimeout is 0 and the
+// context has no deadline, so that a server that never answers cannot
+// block a dial forever.
+const DefaultDialTimeout = 45 * time.Second
+
 // Dialer holds the client's handshake options. Its zero value is usable.
 type Dialer struct {
 	// NetDial dials the TCP connection (to the server or to the proxy);
 	// nil means a net.Dialer.
 	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// TLSConfig is cloned for wss URLs; ServerName defaults to the URL's host
-	// and NextProtos is set to http/1.1.
+	// and NextProtos is set to http/1.1. It is cloned for an https proxy
+	// too, with ServerName set to the proxy's host: ServerName only names
+	// the server behind the proxy.
 	TLSConfig *tls.Config
 	// Proxy returns the proxy for a request (http or https URL); nil means
 	// http.ProxyFromEnvironment. A nil URL means no proxy. Proxies are used
@@ -47,16 +54,24 @@ type Dialer struct {
 	// AcceptExtensions validates the server's extension response (names
 	// already checked against the offers); an error fails the handshake.
 	AcceptExtensions func(resp []Extension) error
+	// HandshakeTimeout bounds the whole of Dial (proxy, TCP, TLS and HTTP
+	// exchange) together with the context's deadline: whichever comes
+	// first ends it, with an error matching context.DeadlineExceeded. 0
+	// means DefaultDialTimeout (45 s) when the context has no deadline and
+	// the context's deadline alone when it has one; a negative value means
+	// no bound but the context's.
+	HandshakeTimeout time.Duration
 }
 
 // reservedRequest are headers of d.Header the handshake does not copy.
 var reservedRequest = []string{"Host", "Upgrade", "Connection", keyKey, versionKey, protocolKey, extensionsKey}
 
 // Dial connects to rawURL (ws://, wss://, or the http:// and https://
-// aliases) and performs the client handshake. ctx bounds the whole of it:
-// proxy, TCP, TLS and HTTP exchange. A non-101 answer yields a *StatusError;
-// other failures wrap one of the Err* values, a context error or the I/O
-// error. On success the connection has no deadline.
+// aliases) and performs the client handshake. ctx and HandshakeTimeout
+// bound the whole of it: proxy, TCP, TLS and HTTP exchange; without either,
+// DefaultDialTimeout does. A non-101 answer yields a *StatusError; other
+// failures wrap one of the Err* values, a context error or the I/O error.
+// On success the connection has no deadline.
 func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Result, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -93,6 +108,15 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Result, error) {
 		return nil, fmt.Errorf("%w: %w", ErrProxy, err)
 	}
 
+	timeout := d.HandshakeTimeout
+	if _, ok := ctx.Deadline(); !ok && timeout == 0 {
+		timeout = DefaultDialTimeout
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	netDial := d.NetDial
 	if netDial == nil {
 		netDial = (&net.Dialer{}).DialContext
@@ -106,7 +130,7 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Result, error) {
 	}
 	c, err := netDial(ctx, "tcp", dialAddr)
 	if err != nil {
-		return nil, err
+		return nil, contextError(ctx, err)
 	}
 	res, err := d.handshake(ctx, c, u, secure, proxyURL, addr)
 	if err != nil {
@@ -134,7 +158,7 @@ func (d *Dialer) handshake(ctx context.Context, c net.Conn, u *url.URL, secure b
 		}
 	}
 	if secure {
-		tc := tlsClient(c, d.TLSConfig, u.Hostname())
+		tc := tlsClient(c, d.TLSConfig, u.Hostname(), false)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return nil, fmt.Errorf("handshake: TLS: %w", err)
 		}
@@ -156,7 +180,7 @@ func (d *Dialer) handshake(ctx context.Context, c net.Conn, u *url.URL, secure b
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return nil, &StatusError{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, Body: body}
 	}
-	res, err := d.checkResponse(resp.Header, key)
+	res, err := d.checkResponse(resp, key)
 	if err != nil {
 		return nil, err
 	}
@@ -174,14 +198,15 @@ func (d *Dialer) handshake(ctx context.Context, c net.Conn, u *url.URL, secure b
 	return res, nil
 }
 
-// tlsClient wraps c in a TLS client for host.
-func tlsClient(c net.Conn, cfg *tls.Config, host string) *tls.Conn {
+// tlsClient wraps c in a TLS client for host, with a clone of cfg whose
+// ServerName is host when it is empty or when proxy is set.
+func tlsClient(c net.Conn, cfg *tls.Config, host string, proxy bool) *tls.Conn {
 	if cfg == nil {
 		cfg = &tls.Config{}
 	} else {
 		cfg = cfg.Clone()
 	}
-	if cfg.ServerName == "" {
+	if cfg.ServerName == "" || proxy {
 		cfg.ServerName = host
 	}
 	cfg.NextProtos = []string{"http/1.1"}
@@ -223,8 +248,15 @@ func (d *Dialer) appendRequest(dst []byte, u *url.URL, key string) []byte {
 	return append(dst, "\r\n"...)
 }
 
-// checkResponse validates the headers of a 101 response.
-func (d *Dialer) checkResponse(h http.Header, key string) (*Result, error) {
+// checkResponse validates a 101 response: its version and headers.
+func (d *Dialer) checkResponse(resp *http.Response, key string) (*Result, error) {
+	// Protocol switching is HTTP/1.1's: a server ignores Upgrade in an
+	// HTTP/1.0 request (RFC 9110 §7.8), and HTTP/2 has no 101 (RFC 9113
+	// §8.6). A 101 in another version is not a WebSocket handshake.
+	if resp.ProtoMajor != 1 || resp.ProtoMinor < 1 {
+		return nil, fmt.Errorf("%w: 101 response in %s, want HTTP/1.1", ErrBadResponse, resp.Proto)
+	}
+	h := resp.Header
 	if !hasToken(h["Upgrade"], "websocket") {
 		return nil, fmt.Errorf("%w: missing Upgrade: websocket", ErrBadResponse)
 	}

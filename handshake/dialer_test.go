@@ -2,18 +2,26 @@ package handshake
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -320,6 +328,12 @@ func TestDialBadResponses(t *testing.T) {
 		{"extension refused by hook", func(r *http.Request) string {
 			return switching(r, "Sec-WebSocket-Extensions: x-foo; bad")
 		}, func([]Extension) error { return errors.New("bad param") }, ErrBadExtension},
+		{"HTTP/1.0 101", func(r *http.Request) string {
+			return strings.Replace(switching(r), "HTTP/1.1", "HTTP/1.0", 1)
+		}, nil, ErrBadResponse},
+		{"HTTP/2.0 101", func(r *http.Request) string {
+			return strings.Replace(switching(r), "HTTP/1.1", "HTTP/2.0", 1)
+		}, nil, ErrBadResponse},
 		{"not HTTP", func(r *http.Request) string { return "SSH-2.0-OpenSSH\r\n\r\n" }, nil, nil},
 		{"200", func(r *http.Request) string { return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi" }, nil, nil},
 	}
@@ -600,4 +614,317 @@ func TestUpgradeClearsServerDeadlines(t *testing.T) {
 	defer res.Conn.Close()
 	time.Sleep(300 * time.Millisecond)
 	roundTrip(t, res, "late")
+}
+
+// testCert returns a self-signed certificate for name, and a pool
+// trusting it.
+func testCert(t *testing.T, name string) (tls.Certificate, *x509.Certificate) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: name},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{name},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, leaf
+}
+
+// An https proxy is verified against its own name, and the server behind
+// it against TLSConfig.ServerName: the TLS connection to the proxy does not
+// inherit the target's name (issue 12, item 11).
+func TestDialHTTPSProxyServerNames(t *testing.T) {
+	proxyCert, proxyLeaf := testCert(t, "proxy.test")
+	targetCert, targetLeaf := testCert(t, "target.test")
+	roots := x509.NewCertPool()
+	roots.AddCert(proxyLeaf)
+	roots.AddCert(targetLeaf)
+
+	target := httptest.NewUnstartedServer(echoHandler(t, &Upgrader{}, nil))
+	target.TLS = &tls.Config{Certificates: []tls.Certificate{targetCert}}
+	target.StartTLS()
+	defer target.Close()
+
+	// The proxy: TLS with the proxy.test certificate, then CONNECT.
+	wg := waitGroup(t) // waits after the listener is closed
+	ln := listen(t)
+	sni := make(chan string, 4)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			raw, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer raw.Close()
+				raw.SetDeadline(time.Now().Add(5 * time.Second))
+				c := tls.Server(raw, &tls.Config{Certificates: []tls.Certificate{proxyCert}})
+				if err := c.Handshake(); err != nil {
+					sni <- "handshake failed: " + err.Error()
+					return
+				}
+				sni <- c.ConnectionState().ServerName
+				br := bufio.NewReader(c)
+				r, err := http.ReadRequest(br)
+				if err != nil || r.Method != http.MethodConnect {
+					return
+				}
+				up, err := net.Dial("tcp", r.Host)
+				if err != nil {
+					io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+					return
+				}
+				defer up.Close()
+				io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
+				go func() { io.Copy(up, br); up.Close() }()
+				io.Copy(c, up)
+			}()
+		}
+	}()
+	_, pport, _ := net.SplitHostPort(ln.Addr().String())
+	proxyURL, _ := url.Parse("https://proxy.test:" + pport)
+	d := &Dialer{
+		Proxy: func(*http.Request) (*url.URL, error) { return proxyURL, nil },
+		NetDial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if addr != "proxy.test:"+pport {
+				return nil, fmt.Errorf("dialed %s, want the proxy", addr)
+			}
+			return (&net.Dialer{}).DialContext(ctx, network, ln.Addr().String())
+		},
+		TLSConfig: &tls.Config{RootCAs: roots, ServerName: "target.test"},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := d.Dial(ctx, "wss://"+target.Listener.Addr().String()+"/")
+	if got := <-sni; got != "proxy.test" {
+		t.Errorf("the proxy saw server name %q, want proxy.test", got)
+	}
+	if err != nil {
+		t.Fatalf("Dial through the https proxy: %v", err)
+	}
+	defer res.Conn.Close()
+	tc, ok := res.Conn.(*tls.Conn)
+	if !ok {
+		t.Fatalf("Result.Conn is a %T, want *tls.Conn", res.Conn)
+	}
+	if cs := tc.ConnectionState(); cs.ServerName != "target.test" || cs.PeerCertificates[0].Subject.CommonName != "target.test" {
+		t.Errorf("target TLS: server name %q, peer %q; want target.test", cs.ServerName, cs.PeerCertificates[0].Subject.CommonName)
+	}
+	roundTrip(t, res, "hello")
+	if d.TLSConfig.ServerName != "target.test" {
+		t.Errorf("Dial changed the caller's TLSConfig.ServerName to %q", d.TLSConfig.ServerName)
+	}
+}
+
+// silentServer accepts connections and never answers; it returns the
+// ws:// URL.
+func silentServer(t *testing.T) string {
+	wg := waitGroup(t) // waits after the listener is closed
+	ln := listen(t)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	return "ws://" + ln.Addr().String() + "/"
+}
+
+// Against a silent server, Dial with a context without deadline ends after
+// HandshakeTimeout (issue 12, item 12b).
+func TestDialHandshakeTimeout(t *testing.T) {
+	url := silentServer(t)
+	d := &Dialer{Proxy: noProxy, HandshakeTimeout: 200 * time.Millisecond}
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		res, err := d.Dial(context.Background(), url)
+		if res != nil {
+			res.Conn.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("error = %v, want context.DeadlineExceeded", err)
+		}
+		if el := time.Since(start); el < 150*time.Millisecond {
+			t.Errorf("Dial failed after %v, before HandshakeTimeout", el)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Dial still blocked 5 s after HandshakeTimeout")
+	}
+}
+
+// The deadline Dial works under, as NetDial sees it, for each combination
+// of HandshakeTimeout and ctx: DefaultDialTimeout when neither sets one.
+func TestDialDefaultTimeout(t *testing.T) {
+	errStop := errors.New("stop here")
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+		ctx     time.Duration // 0: context.Background()
+		want    time.Duration // 0: no deadline
+	}{
+		{"default", 0, 0, DefaultDialTimeout},
+		{"ctx deadline alone", 0, 2 * time.Minute, 2 * time.Minute},
+		{"field", 3 * time.Second, 0, 3 * time.Second},
+		{"field before ctx", 3 * time.Second, time.Minute, 3 * time.Second},
+		{"ctx before field", time.Minute, 3 * time.Second, 3 * time.Second},
+		{"none", -1, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var dl time.Time
+			var ok bool
+			d := &Dialer{
+				Proxy:            noProxy,
+				HandshakeTimeout: tc.timeout,
+				NetDial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+					dl, ok = ctx.Deadline()
+					return nil, errStop
+				},
+			}
+			ctx := context.Background()
+			if tc.ctx > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.ctx)
+				defer cancel()
+			}
+			start := time.Now()
+			if _, err := d.Dial(ctx, "ws://example.com/"); !errors.Is(err, errStop) {
+				t.Fatalf("error = %v, want NetDial's", err)
+			}
+			if tc.want == 0 {
+				if ok {
+					t.Errorf("deadline in %v, want none", dl.Sub(start))
+				}
+				return
+			}
+			if !ok {
+				t.Fatalf("no deadline, want %v", tc.want)
+			}
+			if got := dl.Sub(start); got < tc.want-time.Second || got > tc.want+time.Second {
+				t.Errorf("deadline in %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if DefaultDialTimeout != 45*time.Second {
+		t.Errorf("DefaultDialTimeout = %v, documented as 45 s", DefaultDialTimeout)
+	}
+}
+
+// bufioRecorder is a ResponseWriter wrapper that keeps the pair net/http's
+// Hijack returned.
+type bufioRecorder struct {
+	http.ResponseWriter
+	brw *bufio.ReadWriter
+}
+
+func (w *bufioRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	w.brw = brw
+	return c, brw, err
+}
+
+// Upgrade releases the buffers of the bufio pair net/http hands over with
+// the connection, which net/http would keep while the handler runs, and
+// net/http does not touch the pair again, whether the handler then reads,
+// returns or panics: the server goes on serving.
+func TestUpgradeReleasesHijackedBuffers(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	sizes := make(chan [2]int, 3)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &bufioRecorder{ResponseWriter: w}
+		res, err := (&Upgrader{}).Upgrade(rec, r)
+		if err != nil {
+			t.Errorf("Upgrade: %v", err)
+			return
+		}
+		sizes <- [2]int{rec.brw.Reader.Size(), rec.brw.Writer.Size()}
+		switch r.URL.Path {
+		case "/return":
+			go func() {
+				defer res.Conn.Close()
+				roundTripServer(res)
+			}()
+		case "/panic":
+			defer res.Conn.Close()
+			roundTripServer(res)
+			panic(http.ErrAbortHandler)
+		default:
+			defer res.Conn.Close()
+			roundTripServer(res)
+		}
+	}))
+	srv.Config.ErrorLog = log.New(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), "", 0)
+	srv.Start()
+	defer srv.Close()
+	d := &Dialer{Proxy: noProxy}
+	for _, path := range []string{"/return", "/panic", "/read"} {
+		res, err := d.Dial(context.Background(), "ws://"+srv.Listener.Addr().String()+path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if got := <-sizes; got != [2]int{0, 0} {
+			t.Errorf("%s: after Upgrade the hijacked bufio.Reader and Writer hold %d and %d bytes of buffer, want 0", path, got[0], got[1])
+		}
+		roundTrip(t, res, "12345")
+		res.Conn.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if logs.Len() > 0 {
+		t.Errorf("server log: %s", logs.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// roundTripServer echoes 5 bytes on res, Buffered first.
+func roundTripServer(res *Result) {
+	msg := make([]byte, 5)
+	n := copy(msg, res.Buffered)
+	res.Conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(res.Conn, msg[n:]); err == nil {
+		res.Conn.Write(msg)
+	}
 }

@@ -37,7 +37,8 @@ var (
 	// ErrBadScheme reports a URL scheme other than ws, wss, http or https.
 	ErrBadScheme = errors.New("handshake: bad URL scheme")
 	// ErrBadResponse reports a 101 response that does not complete a
-	// WebSocket handshake (Upgrade or Connection header, subprotocol).
+	// WebSocket handshake (an HTTP version other than 1.1, the Upgrade or
+	// Connection header, the subprotocol).
 	ErrBadResponse = errors.New("handshake: bad response")
 	// ErrBadAccept reports a wrong or missing Sec-WebSocket-Accept.
 	ErrBadAccept = errors.New("handshake: bad Sec-WebSocket-Accept")

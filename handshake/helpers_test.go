@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/textproto"
 	"strings"
 	"sync"
@@ -105,4 +106,51 @@ func waitGroup(t *testing.T) *sync.WaitGroup {
 	wg := new(sync.WaitGroup)
 	t.Cleanup(wg.Wait)
 	return wg
+}
+
+// netHTTPExchange serves one request, written raw on a TCP connection, with
+// an httptest server whose handler calls u.Upgrade, and returns the
+// response (its header as sent), its body and Upgrade's error.
+func netHTTPExchange(t *testing.T, u *Upgrader, raw string) (*http.Response, string, error) {
+	t.Helper()
+	errs := make(chan error, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		res, err := u.Upgrade(w, r)
+		if res != nil {
+			res.Conn.Close()
+		}
+		errs <- err
+	}))
+	defer srv.Close()
+	c, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, raw); err != nil {
+		t.Fatal(err)
+	}
+	var head bytes.Buffer
+	resp, err := http.ReadResponse(bufio.NewReader(io.TeeReader(c, &head)), nil)
+	if err != nil {
+		t.Fatalf("reading the response: %v", err)
+	}
+	var body []byte
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		body, _ = io.ReadAll(resp.Body)
+	}
+	tp := textproto.NewReader(bufio.NewReader(&head))
+	tp.ReadLine()
+	h, err := tp.ReadMIMEHeader()
+	if err != nil {
+		t.Fatalf("reading response header: %v", err)
+	}
+	resp.Header = http.Header(h)
+	select {
+	case err = <-errs:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler did not return")
+	}
+	return resp, string(body), err
 }

@@ -6,9 +6,12 @@ import (
 	"strings"
 )
 
-// checkOrigin applies the origin policy to the request's Origin header.
-// host is the request's Host.
-func (u *Upgrader) checkOrigin(h http.Header, host string) *rejection {
+// checkOrigin applies the origin policy to the request's Origin header
+// (check has refused more than one). host is the request's Host header;
+// absolute tells that the request target is in absolute form, where host
+// is not the Host header on the net/http path, so only OriginPatterns can
+// admit the Origin.
+func (u *Upgrader) checkOrigin(h http.Header, host string, absolute bool) *rejection {
 	if u.InsecureSkipOriginCheck {
 		return nil
 	}
@@ -18,7 +21,7 @@ func (u *Upgrader) checkOrigin(h http.Header, host string) *rejection {
 	}
 	origin := values[0]
 	ohost, full := originHost(origin)
-	if ohost != "null" && ohost != "" && strings.EqualFold(ohost, host) {
+	if !absolute && ohost != "null" && ohost != "" && strings.EqualFold(ohost, host) {
 		return nil
 	}
 	if ohost != "" {

@@ -33,10 +33,12 @@ func proxyAddr(p *url.URL) (string, error) {
 }
 
 // connect asks the proxy at the other end of c for a tunnel to addr. For an
-// https proxy it first wraps c in TLS (with a clone of d.TLSConfig).
+// https proxy it first wraps c in TLS, with a clone of d.TLSConfig whose
+// ServerName is the proxy's host: TLSConfig.ServerName names the server
+// behind the proxy, not the proxy.
 func (d *Dialer) connect(ctx context.Context, c net.Conn, p *url.URL, addr string) (net.Conn, error) {
 	if strings.EqualFold(p.Scheme, "https") {
-		tc := tlsClient(c, d.TLSConfig, p.Hostname())
+		tc := tlsClient(c, d.TLSConfig, p.Hostname(), true)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return nil, fmt.Errorf("%w: TLS with proxy: %w", ErrProxy, err)
 		}

@@ -30,8 +30,16 @@ func (u *Upgrader) UpgradeConn(ctx context.Context, c net.Conn) (*Result, error)
 	}
 	c.SetDeadline(earliest(ctx, u.timeout()))
 	w := watch(ctx, c)
+	done := false
+	defer func() {
+		if !done { // a panic of c's methods or of Negotiate
+			w.end()
+			c.Close()
+		}
+	}()
 	bp := getBuffer()
 	res, err := u.upgradeConn(c, bp)
+	done = true
 	putBuffer(bp)
 	if w.end() || err != nil {
 		c.Close()
@@ -198,9 +206,7 @@ func parseHead(head []byte) (request, string, *rejection) {
 		used++
 	}
 	req.header = h
-	if !validRequestTarget(uri) {
-		return req, "", badRequest("invalid request target")
-	}
+	req.target = uri // checked by check, as on the net/http path
 	if hosts := h["Host"]; len(hosts) == 1 {
 		if !validHost(hosts[0]) {
 			return req, "", badRequest("malformed Host header")

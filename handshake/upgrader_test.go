@@ -88,6 +88,24 @@ var rejectCases = []rejectCase{
 		return []Extension{{Name: o[0].Name, Params: []Param{{Name: "a b"}}}}, nil
 	}}, raw: rawRequest([]string{"Sec-WebSocket-Extensions: permessage-deflate"}), status: 500, err: ErrBadExtension},
 
+	// Both paths compare the Origin with the Host header. For an
+	// absolute-form target net/http replaces the Host header with the
+	// target's authority, so neither path trusts a host there: only
+	// OriginPatterns admit an Origin (issue 12, item 13).
+	{name: "absolute-form target naming the origin", raw: absoluteForm("http://evil.example/chat", "Origin: http://evil.example"),
+		status: 403, err: ErrOriginNotAllowed, body: "origin not allowed"},
+	{name: "absolute-form target, origin of the Host", raw: absoluteForm("ws://example.com/chat", "Origin: https://example.com"),
+		status: 403, err: ErrOriginNotAllowed},
+	{name: "asterisk target", raw: strings.Replace(rawRequest(nil), "/chat?room=1", "*", 1),
+		status: 400, err: ErrBadRequest, body: "request target"},
+	{name: "authority-like target", raw: strings.Replace(rawRequest(nil), "/chat?room=1", "//evil.example/chat", 1),
+		status: 400, err: ErrBadRequest, body: "request target"},
+	{name: "two Origin headers", raw: rawRequest([]string{"Origin: https://example.com", "Origin: https://evil.example"}),
+		status: 400, err: ErrBadRequest, body: "Origin"},
+	{name: "two Origin headers, origin check skipped", u: &Upgrader{InsecureSkipOriginCheck: true},
+		raw:    rawRequest([]string{"Origin: https://example.com", "Origin: https://example.com"}),
+		status: 400, err: ErrBadRequest, body: "Origin"},
+
 	// Malformed HTTP that only the raw path sees (net/http refuses it itself).
 	{name: "garbage", raw: "hello\r\n\r\n", rawOnly: true, status: 400, err: ErrBadRequest},
 	{name: "empty request line", raw: "\r\n\r\n", rawOnly: true, status: 400, err: ErrBadRequest},
@@ -103,6 +121,12 @@ var rejectCases = []rejectCase{
 		status: 431, err: ErrRequestTooLarge},
 	{name: "too large for custom limit", u: &Upgrader{MaxRequestBytes: 100}, raw: rawRequest(nil), rawOnly: true,
 		status: 431, err: ErrRequestTooLarge},
+}
+
+// absoluteForm is rawRequest with target as an absolute-form request
+// target (the Host header stays example.com) and extra lines.
+func absoluteForm(target string, extra ...string) string {
+	return strings.Replace(rawRequest(extra), "/chat?room=1", target, 1)
 }
 
 func checkRejection(t *testing.T, tc rejectCase, err error, status int, h http.Header, body string) {
@@ -172,6 +196,58 @@ func TestUpgradeConnRejections(t *testing.T) {
 			checkRejection(t, tc, err, resp.StatusCode, resp.Header, body)
 			if !resp.Close {
 				t.Errorf("rejection does not close the connection")
+			}
+		})
+	}
+}
+
+// The same table through a real net/http server, the requests sent on a
+// TCP connection as they are written (http.Client would not send an
+// absolute-form or "*" target).
+func TestUpgradeRejectionsNetHTTP(t *testing.T) {
+	for _, tc := range rejectCases {
+		if tc.rawOnly {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			u := tc.u
+			if u == nil {
+				u = &Upgrader{}
+			}
+			resp, body, err := netHTTPExchange(t, u, tc.raw)
+			checkRejection(t, tc, err, resp.StatusCode, resp.Header, body)
+		})
+	}
+}
+
+// Requests the two paths must both accept, and both refuse, alike.
+func TestUpgradePathsAgree(t *testing.T) {
+	patterns := &Upgrader{OriginPatterns: []string{"example.com"}}
+	for _, tc := range []struct {
+		name   string
+		u      *Upgrader
+		raw    string
+		status int
+	}{
+		{"absolute-form, no Origin", nil, absoluteForm("ws://example.com/chat"), 101},
+		{"absolute-form, other authority, no Origin", nil, absoluteForm("http://other.example/chat"), 101},
+		{"absolute-form, Origin in OriginPatterns", patterns, absoluteForm("ws://example.com/chat", "Origin: https://example.com"), 101},
+		{"absolute-form, Origin of the authority not in OriginPatterns", patterns,
+			absoluteForm("http://evil.example/chat", "Origin: http://evil.example"), 403},
+		{"absolute-form, origin check skipped", &Upgrader{InsecureSkipOriginCheck: true},
+			absoluteForm("http://evil.example/chat", "Origin: http://evil.example"), 101},
+		{"same origin", nil, rawRequest([]string{"Origin: http://example.com"}), 101},
+		{"one Origin header listing two origins", nil, rawRequest([]string{"Origin: http://example.com, http://evil.example"}), 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := tc.u
+			if u == nil {
+				u = &Upgrader{}
+			}
+			_, rerr, rresp, _ := rawExchange(t, u, tc.raw)
+			hresp, _, herr := netHTTPExchange(t, u, tc.raw)
+			if rresp.StatusCode != tc.status || hresp.StatusCode != tc.status {
+				t.Errorf("status: UpgradeConn %d (%v), Upgrade %d (%v); want %d", rresp.StatusCode, rerr, hresp.StatusCode, herr, tc.status)
 			}
 		})
 	}

@@ -5,12 +5,15 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -204,6 +207,37 @@ func TestBinary(t *testing.T) {
 	}
 }
 
+// TestBinarySlowClient runs the command as a server with
+// -read-header-timeout 1s: a client trickling its handshake is cut off.
+func TestBinarySlowClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command; skipped in -short mode")
+	}
+	bin := filepath.Join(t.TempDir(), "echo")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	addr := freeAddr(t)
+	srv := exec.Command(bin, "-addr", addr, "-read-header-timeout", "1s")
+	var srvLog bytes.Buffer
+	srv.Stderr = &srvLog
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		srv.Process.Kill()
+		srv.Wait()
+		t.Logf("server log:\n%s", srvLog.String())
+	}()
+	waitListening(t, addr)
+	took := trickleUntilCut(t, addr, 5*time.Second)
+	t.Logf("cut after %v", took)
+	if took < 900*time.Millisecond {
+		t.Errorf("cut after %v, before the 1 s timeout", took)
+	}
+}
+
 func freeAddr(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -224,4 +258,74 @@ func waitListening(t *testing.T, addr string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("nothing listening on %s", addr)
+}
+
+// slowRequest is a handshake request for trickleUntilCut.
+const slowRequest = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+
+// trickleUntilCut sends a handshake request to addr one byte every 100 ms,
+// a slowloris client, and returns how long the server took to close the
+// connection; it fails the test if the server upgrades the connection or
+// has not closed it within limit. (net/http answers 400 before closing.)
+func trickleUntilCut(t *testing.T, addr string, limit time.Duration) time.Duration {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	c.SetDeadline(start.Add(limit))
+	closed := make(chan error, 1)
+	go func() {
+		got, err := io.ReadAll(c)
+		if err == nil {
+			err = io.EOF
+		}
+		if len(got) > 0 && !strings.HasPrefix(string(got), "HTTP/1.1 400 ") {
+			err = errors.New("server answered " + strconv.Quote(string(got)))
+		}
+		closed <- err
+	}()
+	for i := 0; i < len(slowRequest); i++ {
+		select {
+		case err := <-closed:
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("connection still open after %v", limit)
+			}
+			if err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
+				t.Fatalf("after %d of %d bytes: %v, want the server to close", i, len(slowRequest), err)
+			}
+			return time.Since(start)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if _, err := c.Write([]byte{slowRequest[i]}); err != nil {
+			break // closed: the reader tells
+		}
+	}
+	t.Fatalf("the whole request went out in %v without the server closing", time.Since(start))
+	return 0
+}
+
+// The server cuts off a client that sends its handshake slowly: its
+// ReadHeaderTimeout (-read-header-timeout) bounds the request head.
+func TestSlowClientCut(t *testing.T) {
+	srv := newServer("", time.Second)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	took := trickleUntilCut(t, ln.Addr().String(), 5*time.Second)
+	t.Logf("cut after %v", took)
+	if took < 900*time.Millisecond {
+		t.Errorf("cut after %v, before the 1 s timeout", took)
+	}
+	// A client that sends its request at once is served.
+	if err := client(testContext(t), "ws://"+ln.Addr().String()+"/", false); err != nil {
+		t.Fatalf("client: %v", err)
+	}
 }

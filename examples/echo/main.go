@@ -20,6 +20,8 @@ func main() {
 	useTLS := flag.Bool("tls", false, "server: serve wss:// with a self-signed certificate made at start")
 	dial := flag.String("dial", "", "client: the ws:// or wss:// URL to talk to")
 	insecure := flag.Bool("insecure", false, "client: accept any server certificate (for -tls servers)")
+	readHeaderTimeout := flag.Duration("read-header-timeout", 10*time.Second,
+		"server: time a client has to send its request head (the handshake); slower clients are cut off")
 	flag.Parse()
 
 	if *dial != "" {
@@ -31,7 +33,7 @@ func main() {
 		log.Print("all echoes matched, closed cleanly")
 		return
 	}
-	srv := &http.Server{Addr: *addr, Handler: http.HandlerFunc(echo)}
+	srv := newServer(*addr, *readHeaderTimeout)
 	if *useTLS {
 		cert, err := selfSigned()
 		if err != nil {
@@ -43,6 +45,25 @@ func main() {
 	}
 	log.Printf("echoing on ws://%s/", *addr)
 	log.Fatal(srv.ListenAndServe())
+}
+
+// newServer returns the echo server. ReadHeaderTimeout cuts off a client
+// that sends its request head (the WebSocket handshake, or the TLS
+// handshake before it) slowly: without it net/http waits for ever, and a
+// few hundred clients trickling a byte a second hold as many sockets and
+// goroutines (slowloris). IdleTimeout closes keep-alive connections left
+// idle between requests. ReadTimeout and WriteTimeout are not set: they
+// bound whole requests and responses, which would cut other long responses
+// such a server may have (streaming); they do not stop slowloris better,
+// and they would not limit the WebSockets either, as Accept clears the
+// deadlines they set on the connection it upgrades.
+func newServer(addr string, readHeaderTimeout time.Duration) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           http.HandlerFunc(echo),
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       time.Minute,
+	}
 }
 
 // echo is the server: it sends every message back until the connection ends.
