@@ -1,0 +1,339 @@
+package protocol
+
+import (
+	"errors"
+	"io"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hybi/ws/closecode"
+	"github.com/hybi/ws/frame"
+)
+
+// keepalivePayload marks keepalive pings; any byte from the peer answers
+// them.
+var keepalivePayload = []byte("hybi keepalive")
+
+// Close starts the close handshake at now with code and reason: it queues
+// our close frame (see AppendPending) and moves to Closing. The peer then
+// has CloseTimeout to answer with its own close frame. Use
+// closecode.NoStatus with an empty reason for a close frame without a
+// status code. Close returns an error wrapping closecode.ErrInvalidCode,
+// ErrReasonTooLong or ErrReasonNotUTF8, and changes nothing, for a code or
+// reason that cannot be sent (1005 with a reason, 1006, 1015, codes not
+// valid on the wire, reasons over 123 bytes or not UTF-8). Once a close
+// frame was queued or received, or the connection ended, Close does
+// nothing and returns nil.
+func (p *Protocol) Close(code closecode.Code, reason string, now time.Time) error {
+	var buf [frame.MaxControlPayload]byte
+	payload, err := closecode.Append(buf[:0], code, reason)
+	if err != nil {
+		return err
+	}
+	p.now = now
+	if p.state != Open || p.closeQueued {
+		return nil
+	}
+	p.closeLen = copy(p.closeBuf[:], payload)
+	p.closeQueued = true
+	p.state = Closing
+	p.closeDeadline = now.Add(p.closeTimeout)
+	return nil
+}
+
+// peerClosed handles the peer's close frame: it queues the echo of its
+// status code unless our close frame was queued already.
+func (p *Protocol) peerClosed(code closecode.Code, reason string) {
+	p.closeRecv = true
+	p.recvCode, p.recvReason = code, reason
+	p.rs = rsDone
+	if !p.closeQueued {
+		p.peerFirst = true
+		p.closeLen = 0
+		if code != closecode.NoStatus {
+			b, _ := closecode.Append(p.closeBuf[:0], code, "")
+			p.closeLen = len(b)
+		}
+		p.closeQueued = true
+		p.state = Closing
+		p.closeDeadline = p.now.Add(p.closeTimeout) // for writing the echo
+	}
+	if p.closeSent {
+		p.handshakeDone(p.now)
+	}
+}
+
+// handshakeDone is called once a close frame was both sent and received: a
+// server closes the transport at once; a client waits for the server to
+// close it (RFC 6455 §7.1.1), bounded by CloseTimeout.
+func (p *Protocol) handshakeDone(now time.Time) {
+	if p.role == frame.Server {
+		p.finish(&CloseError{Code: p.recvCode, Reason: p.recvReason, Clean: true})
+		return
+	}
+	p.closeDeadline = now.Add(p.closeTimeout)
+}
+
+// fail fails the connection for the peer's fault err (RFC 6455 §7.1.7): it
+// queues a close frame with the fault's code, unless a close frame was
+// queued already, and drops further input. It returns the fault as a
+// *closecode.Error.
+func (p *Protocol) fail(err error) error {
+	var pe *closecode.Error
+	if !errors.As(err, &pe) { // unreachable: every fault is a *closecode.Error
+		pe = &closecode.Error{Code: closecode.ProtocolError, Reason: err.Error()}
+	}
+	p.failErr = pe
+	p.rs = rsDone
+	p.inMsg = false
+	if !p.closeQueued {
+		b, err := closecode.Append(p.closeBuf[:0], pe.Code, truncateReason(pe.Reason))
+		if err != nil {
+			b, _ = closecode.Append(p.closeBuf[:0], pe.Code, "")
+		}
+		p.closeLen = len(b)
+		p.closeQueued = true
+	}
+	p.state = Closing
+	p.closeDeadline = p.now.Add(p.closeTimeout)
+	if p.closeSent {
+		p.halfClose = true
+	}
+	return pe
+}
+
+// truncateReason cuts s to at most MaxReasonLen bytes at a character
+// boundary.
+func truncateReason(s string) string {
+	if len(s) <= closecode.MaxReasonLen {
+		return s
+	}
+	s = s[:closecode.MaxReasonLen]
+	for len(s) > 0 {
+		r, size := utf8.DecodeLastRuneInString(s)
+		if r != utf8.RuneError || size > 1 {
+			break
+		}
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// HasPending reports whether control frames wait to be sent: a pong, a
+// keepalive ping, or a close frame. Fetch them with AppendPending.
+func (p *Protocol) HasPending() bool {
+	if p.state == Closed {
+		return false
+	}
+	return p.pongQueued || p.ka == kaQueued && p.state == Open || p.closeQueued && !p.closeEncoded
+}
+
+// AppendPending appends the queued control frames to dst, in the order
+// pong, keepalive ping, close, and returns the extended slice. They may go
+// out between the frames of a data message, never inside one. Once the
+// bytes reached the transport, report it with PendingWritten: that starts
+// the keepalive ping's pong timeout and completes the sending of the close
+// frame.
+func (p *Protocol) AppendPending(dst []byte) []byte {
+	if p.state == Closed {
+		return dst
+	}
+	if p.pongQueued {
+		p.pongQueued = false
+		dst = p.appendControl(dst, frame.OpPong, p.pongBuf[:p.pongLen])
+	}
+	if p.ka == kaQueued && p.state == Open {
+		p.ka = kaInFlight
+		dst = p.appendControl(dst, frame.OpPing, keepalivePayload)
+	}
+	if p.closeQueued && !p.closeEncoded {
+		p.closeEncoded = true
+		dst = p.appendControl(dst, frame.OpClose, p.closeBuf[:p.closeLen])
+	}
+	return dst
+}
+
+// PendingWritten reports that the bytes of every AppendPending call so far
+// reached the transport at now. A keepalive ping among them is outstanding
+// from now; after our close frame a server whose peer closed already is
+// Closed, a client waits for the server to close the transport, and a
+// failed connection asks for its write side to be shut down (HalfClose).
+func (p *Protocol) PendingWritten(now time.Time) {
+	p.now = now
+	if p.state == Closed {
+		return
+	}
+	if p.ka == kaInFlight {
+		p.ka = kaOutstanding
+		p.pongDue = now.Add(p.pongTimeout)
+	}
+	if p.closeEncoded && !p.closeSent {
+		p.closeSent = true
+		switch {
+		case p.failErr != nil:
+			p.halfClose = true
+			p.closeDeadline = now.Add(p.closeTimeout)
+		case p.closeRecv:
+			p.handshakeDone(now)
+		}
+	}
+}
+
+// HalfClose reports whether the driver should shut down the write side of
+// its transport (TCP's CloseWrite) and keep reading until the peer closes
+// it: true once the close frame of a failed connection was written, so
+// that the peer reads it before the transport ends instead of losing it to
+// a reset caused by unread input.
+func (p *Protocol) HalfClose() bool { return p.halfClose && p.state == Closing }
+
+// PeerClosedFirst reports whether the peer started the close handshake:
+// its close frame arrived before we queued ours.
+func (p *Protocol) PeerClosedFirst() bool { return p.peerFirst }
+
+// Alive tells the Protocol that bytes from the peer reached the transport
+// at now. Any byte answers a keepalive ping written before it; the next
+// ping is due PingInterval after the answer. Call it whenever a read from
+// the transport returns bytes, before giving them to Parse.
+func (p *Protocol) Alive(now time.Time) {
+	p.now = now
+	if p.state == Open && p.ka == kaOutstanding {
+		p.ka = kaIdle
+		p.pingDue = now.Add(p.pingInterval)
+	}
+}
+
+// Deadline returns the time at which Tick has something to do, or the zero
+// time when nothing is scheduled: the next keepalive ping, the end of the
+// wait for an answer to it, or the end of a step of the close handshake.
+// It changes only during calls to the Protocol, so a driver re-reads it
+// after each batch of calls and keeps one timer (or a timing wheel slot)
+// per connection.
+func (p *Protocol) Deadline() time.Time {
+	switch p.state {
+	case Open:
+		switch {
+		case p.pingInterval <= 0:
+			return time.Time{}
+		case p.ka == kaIdle:
+			return p.pingDue
+		default:
+			return p.pongDue
+		}
+	case Closing:
+		return p.closeDeadline
+	}
+	return time.Time{}
+}
+
+// Tick acts on the deadlines due at now (see Deadline); calling it early
+// does nothing. When a ping is due it queues a keepalive ping (HasPending)
+// and, if no compressed message was sent since the previous ping, returns
+// the compressor's memory to its pool. A keepalive ping not written and
+// answered within PongTimeout ends the connection with ErrKeepaliveTimeout;
+// an expired step of the close handshake ends it with ErrCloseTimeout (or
+// cleanly, for a client that only waited for the server to close the
+// transport). The connection is then Closed.
+func (p *Protocol) Tick(now time.Time) {
+	p.now = now
+	switch p.state {
+	case Open:
+		if p.pingInterval <= 0 {
+			return
+		}
+		if p.ka != kaIdle {
+			if !now.Before(p.pongDue) {
+				p.finish(&CloseError{Code: closecode.Abnormal, Reason: "keepalive timeout", Err: ErrKeepaliveTimeout})
+			}
+			return
+		}
+		if !now.Before(p.pingDue) {
+			p.ka = kaQueued
+			// Even before it is written: a ping that cannot be written in
+			// PongTimeout shows a peer that does not read.
+			p.pongDue = now.Add(p.pongTimeout)
+			p.releaseIdle()
+		}
+	case Closing:
+		if !now.Before(p.closeDeadline) {
+			p.finish(p.endResult(ErrCloseTimeout, true))
+		}
+	}
+}
+
+// releaseIdle returns memory the connection does not use: the
+// compressor's flate.Writer when no compressed message was sent since the
+// previous call, and the buffers of the compressed read and write paths
+// when no message uses them.
+func (p *Protocol) releaseIdle() {
+	if p.comp == nil {
+		return
+	}
+	if !p.compUsed && !p.wOpen {
+		p.comp.Release()
+		p.cout = nil
+	}
+	p.compUsed = false
+	if !p.inMsg {
+		p.cbuf, p.chunk = nil, nil
+	}
+}
+
+// TransportClosed tells the Protocol that its transport ended, with the
+// read or write error err (io.EOF or nil for an orderly end of input). The
+// connection is then Closed. Unless the close handshake completed or the
+// connection had failed, the result is not clean; an orderly end before the
+// peer's close frame is reported as io.ErrUnexpectedEOF.
+func (p *Protocol) TransportClosed(err error) {
+	if p.state == Closed {
+		return
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	p.finish(p.endResult(err, false))
+}
+
+// Abort ends the connection at once, for a reason of the driver's (a
+// write aborted in the middle of a frame, a local teardown): the result is
+// a CloseError with code 1006, reason and cause err. It does nothing once
+// the connection is Closed.
+func (p *Protocol) Abort(reason string, err error) {
+	if p.state == Closed {
+		return
+	}
+	p.finish(&CloseError{Code: closecode.Abnormal, Reason: reason, Err: err})
+}
+
+// endResult is how the connection ends when its transport does, with cause
+// (timeout: the close timeout expired).
+func (p *Protocol) endResult(cause error, timeout bool) *CloseError {
+	switch {
+	case p.failErr != nil:
+		return &CloseError{Code: p.failErr.Code, Reason: p.failErr.Reason, Err: p.failErr}
+	case p.closeRecv && p.closeSent:
+		return &CloseError{Code: p.recvCode, Reason: p.recvReason, Clean: true}
+	case p.closeRecv:
+		return &CloseError{Code: p.recvCode, Reason: p.recvReason, Err: cause}
+	case p.closeQueued && timeout:
+		return &CloseError{Code: closecode.Abnormal, Reason: "no close frame from the peer", Err: cause}
+	case p.closeQueued:
+		return &CloseError{Code: closecode.Abnormal, Reason: "connection lost during the close handshake", Err: cause}
+	}
+	return &CloseError{Code: closecode.Abnormal, Reason: "connection lost", Err: cause}
+}
+
+// finish ends the connection with ce and releases its memory.
+func (p *Protocol) finish(ce *CloseError) {
+	p.state = Closed
+	p.result = ce
+	p.rs = rsDone
+	p.inMsg = false
+	p.wOpen = false
+	p.pongQueued = false
+	p.halfClose = false
+	if p.comp != nil {
+		p.comp.Close()
+		p.dec.Close()
+	}
+	p.cbuf, p.chunk, p.cout, p.csrc.b = nil, nil, nil, nil
+}

@@ -1,0 +1,4 @@
+package protocol
+
+// TruncateReason exposes truncateReason to the tests.
+var TruncateReason = truncateReason
