@@ -39,7 +39,7 @@ func TestCoalescedWriteNotHeld(t *testing.T) {
 	if err := srv.Write(ctx, Binary, msg); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("write pending after Write: %v", srv.pending.Load())
+	t.Logf("write pending after Write: %v", srv.w.pending.Load())
 	_, got := peer.expectFrame(frame.OpBinary)
 	if string(got) != "one" {
 		t.Fatalf("echo %q, want %q", got, "one")

@@ -13,15 +13,14 @@ import (
 )
 
 // compressorHeld reports whether c's compressor holds a flate.Writer. It
-// reads the compressor's unexported fw field by reflection, under the
-// message lock, so that deflate's API needs no accessor for tests.
+// reads the unexported fields of the state machine and its compressor by
+// reflection, under the state machine's lock, so that neither API needs an
+// accessor for tests.
 func compressorHeld(t testing.TB, c *Conn) bool {
 	t.Helper()
-	if err := c.lockWrite(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer c.unlockWrite()
-	fw := reflect.ValueOf(c.comp).Elem().FieldByName("fw")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fw := reflect.ValueOf(c.p).Elem().FieldByName("comp").Elem().FieldByName("fw")
 	if !fw.IsValid() {
 		t.Fatal("deflate.Compressor has no fw field any more: update compressorHeld")
 	}
@@ -37,66 +36,6 @@ func randomMessage(seed uint64, n int) []byte {
 		b[i] = byte(r.Uint32())
 	}
 	return b
-}
-
-// TestReleaseIdleCompressor drives the hook of the keepalive tick by hand.
-func TestReleaseIdleCompressor(t *testing.T) {
-	checkGoroutines(t)
-	so, co := AcceptOptions{Options: *shortOpts()}, DialOptions{Options: *shortOpts()}
-	so.Compression, co.Compression = &deflate.Config{}, &deflate.Config{}
-	srv, cli, written := httpPair(t, so, co)
-	ctx := context.Background()
-	msg := randomMessage(1, 1024)
-	send := func() int64 {
-		t.Helper()
-		res := readAsync(t, srv)
-		before := written.Load()
-		if err := cli.Write(ctx, Binary, msg); err != nil {
-			t.Fatal(err)
-		}
-		if r := res(); r.err != nil || !bytes.Equal(r.msg, msg) {
-			t.Fatalf("read %d bytes, %v", len(r.msg), r.err)
-		}
-		return written.Load() - before
-	}
-	first := send()
-	if !compressorHeld(t, cli) {
-		t.Fatal("no writer held after a message under context takeover")
-	}
-	cli.releaseIdleCompressor() // a message since the last tick
-	if !compressorHeld(t, cli) {
-		t.Fatal("writer released after a message since the last tick")
-	}
-	cli.releaseIdleCompressor() // idle for a tick
-	if compressorHeld(t, cli) {
-		t.Fatal("writer still held after an idle tick")
-	}
-	// The next message still refers back to the first.
-	second := send()
-	t.Logf("1 KiB of random bytes: %d bytes on the wire, %d the second time, after a release", first, second)
-	if first < 1024 || second > 100 {
-		t.Errorf("wire sizes %d, %d: context lost by the release", first, second)
-	}
-	// A message in progress holds the message lock: the tick skips it.
-	w, err := cli.Writer(ctx, Binary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := readAsync(t, srv)
-	cli.releaseIdleCompressor()
-	cli.releaseIdleCompressor()
-	if _, err := w.Write(msg); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if r := res(); r.err != nil || !bytes.Equal(r.msg, msg) {
-		t.Fatalf("streamed: read %d bytes, %v", len(r.msg), r.err)
-	}
-	if !compressorHeld(t, cli) {
-		t.Fatal("writer released during a message")
-	}
 }
 
 // TestKeepaliveReleasesCompressor checks that keepalive ticks release the

@@ -2,7 +2,6 @@ package conn
 
 import (
 	"net"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -10,145 +9,91 @@ import (
 
 	"github.com/hybi/ws/deflate"
 	"github.com/hybi/ws/frame"
-	"github.com/hybi/ws/internal/utf8valid"
+	"github.com/hybi/ws/protocol"
 )
 
-// MessageType is the type of a data message.
-type MessageType uint8
+// MessageType is the type of a data message: Text or Binary.
+type MessageType = protocol.MessageType
 
 // Message types, numbered as their opcodes.
 const (
-	Text   MessageType = MessageType(frame.OpText)
-	Binary MessageType = MessageType(frame.OpBinary)
+	Text   = protocol.Text
+	Binary = protocol.Binary
 )
 
-// String returns "text" or "binary".
-func (t MessageType) String() string {
-	switch t {
-	case Text:
-		return "text"
-	case Binary:
-		return "binary"
-	}
-	return "MessageType(" + strconv.Itoa(int(t)) + ")"
-}
-
 // State is the ready state of a connection, as in the browser API.
-type State int32
+type State = protocol.State
 
 // The states of a connection.
 const (
-	Connecting State = iota // opening handshake in progress
-	Open                    // messages flow both ways
-	Closing                 // a close frame was sent or received
-	Closed                  // the connection is torn down
+	Connecting = protocol.Connecting // opening handshake in progress
+	Open       = protocol.Open       // messages flow both ways
+	Closing    = protocol.Closing    // a close frame was sent or received
+	Closed     = protocol.Closed     // the connection is torn down
 )
-
-// String returns the state's name in capitals, as the browser API names it.
-func (s State) String() string {
-	switch s {
-	case Connecting:
-		return "CONNECTING"
-	case Open:
-		return "OPEN"
-	case Closing:
-		return "CLOSING"
-	case Closed:
-		return "CLOSED"
-	}
-	return "State(" + strconv.Itoa(int(s)) + ")"
-}
 
 // Conn is a WebSocket connection. Its methods are safe for concurrent use,
 // with one reader and any number of writers at a time: concurrent reads are
 // serialized too, but interleaving them makes little sense.
+//
+// A Conn is a driver of a protocol.Protocol, the connection's state
+// machine: its reads feed the state machine the bytes that arrive, its
+// writes send the frames the state machine encodes, and its timer acts on
+// the state machine's deadlines.
 type Conn struct {
 	nc          net.Conn
 	opts        Options
 	subprotocol string
 	params      *deflate.Params // negotiated compression, nil if none
 
-	// Read side, owned by the holder of rmu.
-	rmu       chan struct{}
-	rbuf      []byte             // read buffer, nil while released
-	rr, rw    int                // read and write positions in rbuf
-	rstop     func() bool        // stops the context watch of the current read
-	rc        syscall.RawConn    // nc's raw connection for rawFill, or nil
-	rawReadFn func(uintptr) bool // c.rawRead, bound once
-	rn        int                // result of rawRead
-	rerr      error              // error of rawRead
-	cur       frame.Header       // current data frame
-	rules     frame.Rules
-	remain    int64 // payload bytes left in cur
-	mpos      int   // masking key position in cur
-	msgLen    int64 // bytes of the current message delivered so far
-	rlimit    int64 // size limit of the current message (ReadLimit, or none for NetConn)
-	rawLen    int64 // payload bytes of the current message's frames so far
-	raw       rawReader
-	msgr      messageReader
-	dec       *deflate.Decompressor
+	// mu guards p, the state machine, and armed.
+	mu    sync.Mutex
+	p     *protocol.Protocol
+	timer *time.Timer // fires at p's deadline; created when one is first set
+	armed time.Time   // the time timer is armed for, zero if it is not
 
-	// Write side. wmu serializes messages; fmu serializes frames, so that
-	// control frames can go out between the fragments of a message. Both are
-	// channels so that waiting for them can be bounded.
-	wmu        chan struct{}
-	fmu        chan struct{}
-	wbufs      net.Buffers
-	iov        [3][]byte                  // backing array of wbufs
-	wpend      []byte                     // coalesced frames not sent yet, guarded by fmu
-	flushTimer atomic.Pointer[time.Timer] // flushes wpend, created by the first append
-	wstop      func() bool                // stops the context watch of the current frame write
-	msgw       *MessageWriter             // allocated by the first Writer call
-	comp       *deflate.Compressor
+	// Read side, owned by the holder of rmu: the input buffer, nil while
+	// released, and the raw connection that fills it without a buffer
+	// while a read waits (see rawread_unix.go).
+	rmu    chan struct{}
+	rbuf   []byte
+	rr, rw int
+	rc     syscall.RawConn
+	rawFn  func(uintptr) bool // c.rawRead, bound once
+	rawErr error              // the error rawRead met
+	msgr   messageReader
 
-	// Deadlines set for contexts. dlMu orders them with the context watches:
-	// a watch only acts while its generation is current, so that a watch
-	// firing late cannot clobber the deadline of a later call.
-	rgen, wgen uint64
-	dlMu       sync.Mutex
+	// Write side: wmu serializes messages, fmu the bytes on the wire, so
+	// that control frames go out between the frames of a message. Both
+	// are channels so that waiting for them can be bounded.
+	wmu, fmu chan struct{}
+	w        wire
+	msgw     messageWriter
 
-	// Closing.
-	closeErr      atomic.Pointer[CloseError] // how the connection ended, set once
-	handshakeDone atomic.Pointer[CloseError] // the clean end, once both close frames are on the wire
-	done          chan struct{}              // closed when the connection is torn down
-
-	// Ping and keepalive.
-	pingSeq uint64
-	pings   map[uint64]chan struct{}
-	kaTimer *time.Timer
-	pingMu  sync.Mutex
-
-	// Small fields, together to save padding.
-	state     atomic.Int32
-	kaActive  atomic.Bool // a keepalive ping awaits an answer
-	more      atomic.Bool // the reader holds complete frames: writes may be coalesced
-	pending   atomic.Bool // wpend holds bytes
-	role      frame.Role
-	inMsg     bool // a data message is open; read side
-	msgType   MessageType
-	compress  bool // the current message is compressed; read side
-	rawEOF    bool // the current message's last frame is drained; read side
-	closeSent bool // guarded by fmu
-	compUsed  bool // comp was used since the last keepalive tick; guarded by wmu
-	rflush    bool // rawRead stopped to flush pending bytes
-	rflushed  bool // rawFill flushed already
-	utf8      utf8valid.Validator
-	hdr       [smallFrame]byte // write side, guarded by fmu
+	ended atomic.Pointer[CloseError] // how the connection ended, set once
+	done  chan struct{}              // closed when the connection is torn down
+	pings pingWaiters
 }
 
 // New wraps c, a connection on which the opening handshake already
 // completed, as a WebSocket of the given role. buffered holds bytes already
 // read from c past the handshake (see handshake.Result); they are read
-// first. A nil opts means the defaults. The connection starts Open, without
-// compression (use Accept or Dial to negotiate it).
+// first. A nil opts means the defaults. The connection starts Open, with
+// the subprotocol and the permessage-deflate parameters that opts.Negotiated
+// reports (none by default; Accept and Dial set them from their handshake).
+// New panics if opts.Negotiated.Deflate holds window bits outside 8..15,
+// which no handshake yields.
 func New(c net.Conn, buffered []byte, role frame.Role, opts *Options) *Conn {
-	return newConn(c, buffered, role, opts, "", nil)
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	return newConn(c, buffered, role, &o, o.Negotiated.Subprotocol, o.Negotiated.Deflate)
 }
 
 func newConn(nc net.Conn, buffered []byte, role frame.Role, opts *Options, subprotocol string, params *deflate.Params) *Conn {
 	c := &Conn{
 		nc:          nc,
-		role:        role,
 		opts:        opts.withDefaults(),
 		subprotocol: subprotocol,
 		params:      params,
@@ -157,41 +102,99 @@ func newConn(nc net.Conn, buffered []byte, role frame.Role, opts *Options, subpr
 		fmu:         make(chan struct{}, 1),
 		done:        make(chan struct{}),
 	}
-	// The read limit is checked per message in nextFrame, which knows
-	// whether a frame is compressed.
-	c.rules = frame.Rules{Role: role}
-	c.rlimit = c.opts.ReadLimit
-	if params != nil {
-		c.rules.AllowedRsv = frame.RSV1
-		cfg := c.opts.Compression
-		server := role == frame.Server
-		c.comp = cfg.NewCompressor(*params, server)
-		c.dec = deflate.NewDecompressor(*params, server)
-	}
-	c.raw.c = c
+	c.p = newProtocol(role, &c.opts, params)
 	if c.rc = rawConnOf(nc); c.rc != nil {
-		c.rawReadFn = c.rawRead
+		c.rawFn = c.rawRead
 	}
 	c.msgr.c = c
 	if len(buffered) > 0 {
-		size := c.opts.ReadBufferSize
-		if len(buffered) > size {
-			size = len(buffered)
-		}
-		c.rbuf = make([]byte, size)
+		c.rbuf = make([]byte, max(len(buffered), c.opts.ReadBufferSize))
 		c.rw = copy(c.rbuf, buffered)
 	}
-	c.state.Store(int32(Open))
-	c.startKeepalive()
+	if dl := c.p.Deadline(); !dl.IsZero() {
+		c.mu.Lock() // the timer's function takes it
+		c.armed = dl
+		c.timer = time.AfterFunc(time.Until(dl), c.onTimer)
+		c.mu.Unlock()
+	}
 	return c
 }
 
-// smallFrame is the size of the header buffer, in which the smallest
-// unmasked frames are assembled whole to go out in one write.
-const smallFrame = 32
+// newProtocol returns the state machine for a connection with options o,
+// resolved, and the negotiated compression parameters, if any. (A function
+// of its own, so that its frame is off the stack when newConn goes on.)
+func newProtocol(role frame.Role, o *Options, params *deflate.Params) *protocol.Protocol {
+	p, err := protocol.New(protocol.Config{
+		Role:         role,
+		ReadLimit:    o.ReadLimit,
+		MaxFrameSize: o.MaxFrameSize,
+		Deflate:      params,
+		Compression:  o.Compression,
+		PingInterval: o.PingInterval,
+		PongTimeout:  o.PongTimeout,
+		CloseTimeout: o.CloseTimeout,
+	}, time.Now())
+	if err != nil {
+		panic("conn: " + err.Error()) // only for invalid Negotiated.Deflate window bits
+	}
+	return p
+}
+
+// unlock releases mu after calls into the state machine and acts on what
+// they changed: it re-arms the timer when the deadline moved earlier, and
+// tears the connection down once the state machine is Closed.
+func (c *Conn) unlock() {
+	closed := c.p.State() == Closed && c.ended.Load() == nil
+	if dl := c.p.Deadline(); !dl.IsZero() && (c.armed.IsZero() || dl.Before(c.armed)) && !closed {
+		c.armed = dl
+		if c.timer == nil {
+			c.timer = time.AfterFunc(time.Until(dl), c.onTimer)
+		} else {
+			c.timer.Reset(time.Until(dl))
+		}
+	}
+	var res *CloseError
+	if closed {
+		res = c.p.Result()
+		c.ended.Store(res)
+		if c.timer != nil {
+			c.timer.Stop()
+		}
+	}
+	c.mu.Unlock()
+	if closed {
+		c.nc.Close()
+		close(c.done)
+	}
+}
+
+// abort ends the connection at once, for a reason of the driver's.
+func (c *Conn) abort(reason string, err error) {
+	c.mu.Lock()
+	c.p.Abort(reason, err)
+	c.unlock()
+}
+
+// transportEnded tells the state machine that the network connection
+// ended with err.
+func (c *Conn) transportEnded(err error) {
+	c.mu.Lock()
+	c.p.TransportClosed(err)
+	c.unlock()
+}
 
 // State returns the connection's current state.
-func (c *Conn) State() State { return State(c.state.Load()) }
+func (c *Conn) State() State {
+	if c.ended.Load() != nil {
+		return Closed
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.p.State()
+}
+
+// closedErr returns how the connection ended, or nil while it has not.
+func (c *Conn) closedErr() *CloseError { return c.ended.Load() }
 
 // Subprotocol returns the subprotocol negotiated in the opening handshake,
 // or "" if none was.

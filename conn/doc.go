@@ -7,6 +7,12 @@
 // reads and writes whole messages (Read, Write) or streams them (Reader,
 // Writer), and ends with a close handshake (Close) or at once (CloseNow).
 //
+// A Conn drives a protocol.Protocol, hybi's WebSocket state machine without
+// I/O: reads hand it the bytes that arrive and act on its events, writes
+// send the frames it encodes, and one timer per connection acts on its
+// deadlines (keepalive, close handshake). Other drivers of the same state
+// machine serve connections without a goroutine each.
+//
 // # Reading
 //
 // Control frames are handled inside the read calls: pings are answered with
@@ -19,7 +25,23 @@
 // Text messages are validated as UTF-8 while they arrive and the connection
 // is failed with 1007 as soon as the bytes received cannot be valid. A
 // message larger than Options.ReadLimit fails the connection with 1009
-// before its memory is allocated.
+// before its memory is allocated. Large payloads are read from the network
+// straight into the caller's buffer.
+//
+// # Writing
+//
+// Messages go out in frames of at most Options.MaxFrameSize bytes (64 KiB
+// by default): Write and the Writer fragment anything larger. The control
+// frames (pongs, keepalive pings, close frames) go out between two frames
+// of a message, so they wait behind at most one frame of a long write to a
+// slow reader, never behind the whole message. A pong that cannot go out
+// at once is sent right after the frame being written.
+//
+// Every write is bounded: a message by its caller's context, and the
+// writes no caller waits for (control frames, coalesced messages) by
+// Options.CloseTimeout. A write that cannot go out within its bound tears
+// the connection down; the end is reported with ErrWriteTimeout when the
+// peer stopped reading.
 //
 // # Contexts
 //
@@ -84,5 +106,24 @@
 // By default a connection pings its peer every Options.PingInterval and
 // tears the connection down when nothing arrives within Options.PongTimeout
 // after a ping; the read then fails with a *CloseError wrapping
-// ErrKeepaliveTimeout. Keepalive uses timers, not goroutines.
+// ErrKeepaliveTimeout. Keepalive uses one timer per connection, not a
+// goroutine.
+//
+// Any byte from the peer counts as life, not only the pong: a peer busy
+// sending a long message is alive. A ping counts as unanswered only from
+// the moment it was written, which a long write delays by at most one
+// frame. Bytes count even when no Read is in progress: when the peer's
+// answer waits unread because the application pauses between reads, the
+// keepalive timer reads what the network holds into the read buffer, where
+// the next Read finds it. So a live peer is never torn down by keepalive,
+// however slow the handler or long the write; a dead one is noticed within
+// PingInterval plus PongTimeout.
+//
+// # Byte streams
+//
+// NetConn turns a Conn into a net.Conn. Its deadlines follow the net.Conn
+// contract: an expired one returns an error whose Timeout method reports
+// true and leaves the connection usable, even in the middle of a message.
+// Its uncompressed messages have no size limit, since the stream's memory
+// is its reader's buffers.
 package conn

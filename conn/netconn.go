@@ -19,15 +19,13 @@ import (
 // contract says: one that expires returns an error whose Timeout method
 // reports true, and the connection stays usable, so that tunnels can use
 // deadlines as idle timers. A read deadline may expire in the middle of a
-// message, whose bytes are then delivered by the next reads. (The one
-// exception is a message compressed with permessage-deflate, whose
-// decompressor cannot resume: a deadline that expires inside one tears the
-// connection down.)
+// message, whose bytes are then delivered by the next reads.
 //
-// The stream has no message size limit: Options.ReadLimit applies to Read
-// and Reader, whose callers hold a message whole or in bounded pieces,
-// while a stream's memory is bounded by its reader's buffers whatever the
-// messages' size.
+// The stream's uncompressed messages have no size limit: a stream's memory
+// is bounded by its reader's buffers whatever the messages' size, while
+// Options.ReadLimit still applies to Read and Reader. A message compressed
+// with permessage-deflate is collected whole before it is inflated, so
+// ReadLimit bounds it in the stream too.
 func NetConn(c *Conn, typ MessageType) net.Conn {
 	return &netConn{c: c, typ: typ}
 }
@@ -42,7 +40,7 @@ type netConn struct {
 	readDeadline  time.Time
 	writeDeadline time.Time
 
-	r *messageReader // current message, read side only
+	r *messageHandle // current message, read side only
 }
 
 func (n *netConn) ctx(deadline time.Time) (context.Context, context.CancelFunc) {
@@ -68,7 +66,7 @@ func (n *netConn) Read(p []byte) (int, error) {
 			}
 			n.r = r
 		}
-		n.r.ctx = ctx // this call's deadline, not the one Reader saw
+		n.r.r.ctx = ctx // this call's deadline, not the one Reader saw
 		k, err := n.r.Read(p)
 		if err == io.EOF {
 			n.r = nil

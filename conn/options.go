@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hybi/ws/deflate"
+	"github.com/hybi/ws/protocol"
 )
 
 // Defaults for Options fields left zero.
@@ -60,6 +61,30 @@ type Options struct {
 	// Compression turns on permessage-deflate (RFC 7692) when not nil, with
 	// these preferences. It is off by default.
 	Compression *deflate.Config
+	// MaxFrameSize bounds the payload of the data frames the connection
+	// sends: longer messages go out as several frames, so that a pong or a
+	// close frame waits behind at most one frame of a long write. 0 (or a
+	// negative value) means DefaultMaxFrameSize, 64 KiB.
+	MaxFrameSize int
+	// Negotiated tells New what the opening handshake agreed on, for a
+	// connection upgraded by other means than Accept, AcceptConn and Dial
+	// (such as handshake.Upgrader.UpgradeConn), which set it themselves.
+	Negotiated Negotiated
+}
+
+// DefaultMaxFrameSize is the default bound on the payload of outgoing data
+// frames: 64 KiB. A control frame waits at most one such frame to go out,
+// while the 14 bytes of a frame header cost 0.02% of it.
+const DefaultMaxFrameSize = protocol.DefaultMaxFrameSize
+
+// Negotiated is what an opening handshake agreed on: the subprotocol and
+// the permessage-deflate parameters (deflate.Config.Negotiate and
+// deflate.Config.Accept return them). With Deflate set, the connection's
+// Options.Compression gives the local preferences (nil means deflate's
+// defaults).
+type Negotiated struct {
+	Subprotocol string
+	Deflate     *deflate.Params
 }
 
 func (o *Options) withDefaults() Options {
@@ -87,6 +112,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if r.PingInterval == 0 {
 		r.PingInterval = DefaultPingInterval
+	}
+	if r.MaxFrameSize < 0 {
+		r.MaxFrameSize = 0 // the protocol's default
 	}
 	if r.PongTimeout <= 0 {
 		r.PongTimeout = DefaultPongTimeout

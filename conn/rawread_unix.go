@@ -30,39 +30,26 @@ func rawConnOf(nc net.Conn) syscall.RawConn {
 
 // rawRead is the callback of syscall.RawConn.Read used by rawFill: it reads
 // into the read buffer, taken from the pool if need be, and, when the socket
-// has nothing to read and the buffer is empty, returns the buffer to the
-// pool before the poller waits, so that an idle connection holds no read
-// buffer. Before waiting, it stops once for rawFill to flush coalesced
-// writes.
+// has nothing to read, returns the buffer to the pool before the poller
+// waits, so that an idle connection holds no read buffer.
 func (c *Conn) rawRead(fd uintptr) bool {
 	if c.rbuf == nil {
 		c.rbuf = getBuf(c.opts.ReadBufferSize)
-		c.rr, c.rw = 0, 0
-	} else if c.rr == c.rw {
-		c.rr, c.rw = 0, 0 // never read into an empty slice, which means EOF
 	}
 	for {
-		n, err := syscall.Read(int(fd), c.rbuf[c.rw:])
+		n, err := syscall.Read(int(fd), c.rbuf)
 		switch err {
 		case nil:
-			c.rn = n
+			c.rw = n
 			return true
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
-			if c.rr == c.rw {
-				putBuf(c.rbuf)
-				c.rbuf = nil
-			}
-			if c.pending.Load() && !c.rflushed {
-				// Flush out of this callback: a failing write
-				// closes nc, which waits for the callback to return.
-				c.rflush = true
-				return true
-			}
+			putBuf(c.rbuf)
+			c.rbuf = nil
 			return false
 		}
-		c.rerr = os.NewSyscallError("read", err)
+		c.rawErr = os.NewSyscallError("read", err)
 		return true
 	}
 }

@@ -17,7 +17,7 @@ import (
 // timeout and leaves the connection usable; the message's bytes are all
 // delivered afterwards (issue 12, defect 5).
 func TestNetConnDeadlineMidMessage(t *testing.T) {
-	for _, compress := range []bool{false} { // compressed: see the protocol core
+	for _, compress := range []bool{false, true} {
 		name := "plain"
 		if compress {
 			name = "compressed"

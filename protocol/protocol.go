@@ -162,6 +162,7 @@ type Protocol struct {
 	// Configuration, resolved.
 	role         frame.Role
 	readLimit    int64 // <= 0: none
+	stream       bool  // SetStream: no limit on uncompressed messages
 	maxFrame     int
 	pingInterval time.Duration // <= 0: keepalive off
 	pongTimeout  time.Duration

@@ -254,6 +254,9 @@ func (p *Protocol) header(h frame.Header) (start bool, err error) {
 		if cont && p.inMsg {
 			prior, compressed = p.rawLen, p.msgComp
 		}
+		if p.stream && !compressed {
+			lim = math.MaxInt64
+		}
 		if compressed {
 			lim = compressedLimit(lim)
 		}

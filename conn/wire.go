@@ -1,0 +1,357 @@
+package conn
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hybi/ws/frame"
+)
+
+// The wire: every byte a Conn sends goes out under the wire lock (fmu),
+// bounded by the caller's context or, for the writes no caller waits for
+// (control frames, coalesced messages), by Options.CloseTimeout. A write
+// that cannot go out within its bound tears the connection down.
+//
+// Control frames are queued by the state machine (a pong, the answer to a
+// close, a keepalive ping, the close frame that fails a connection) and
+// sent by flushControl. When the wire lock is held, by a data write in the
+// middle of a long message for instance, the holder sends them when it
+// releases the lock, after its current frame: they wait at most one frame.
+//
+// Write coalescing: when a Read returns while the read buffer still holds
+// input, a pipelining peer is ahead of us and the reader will be back at
+// once, so the unmasked data frames written until then are appended to a
+// pending buffer instead of costing a system call each. The pending bytes
+// go out before any other frame, when the buffer would overflow, when the
+// reader is about to wait for the network, and in any case within
+// flushDelay.
+
+// smallFrame is the size of the header buffer, in which the smallest
+// unmasked frames are assembled whole to go out in one write.
+const smallFrame = 32
+
+// flushDelay bounds how long coalesced bytes may wait.
+const flushDelay = time.Millisecond
+
+// pendingScale is the size of the pending buffer in write buffer sizes:
+// enough for a dozen 1 KiB echoes per system call.
+const pendingScale = 4
+
+// wire is the write side's state, guarded by the wire lock unless noted.
+type wire struct {
+	hdr  [smallFrame]byte // the header of a zero-copy frame, with a short payload
+	iov  [3][]byte        // backing array of bufs
+	bufs net.Buffers
+	pend []byte // coalesced frames not sent yet, pooled
+
+	ctl     atomic.Bool // control frames wait for the wire lock
+	more    atomic.Bool // the reader holds more input: coalesce writes
+	pending atomic.Bool // pend holds bytes
+	flush   atomic.Pointer[time.Timer]
+
+	// Deadlines set for contexts. dlMu orders them with the context
+	// watches: a watch acts only while its generation is current, so that
+	// one firing late cannot clobber the deadline of a later call.
+	dlMu         sync.Mutex
+	rgen, wgen   uint64
+	rstop, wstop func() bool
+}
+
+// lockWire takes the wire lock, honouring ctx.
+func (c *Conn) lockWire(ctx context.Context) error {
+	select {
+	case c.fmu <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case c.fmu <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		return c.errNotOpen()
+	}
+}
+
+// tryLockWire takes the wire lock if it is free.
+func (c *Conn) tryLockWire() bool {
+	select {
+	case c.fmu <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// unlockWire releases the wire lock, then sends the control frames queued
+// meanwhile.
+func (c *Conn) unlockWire() {
+	<-c.fmu
+	if c.w.ctl.Load() {
+		c.flushControl()
+	}
+}
+
+// flushControl sends the control frames the state machine queued, or
+// leaves them to the holder of the wire lock, which sends them when it
+// releases it.
+func (c *Conn) flushControl() {
+	c.w.ctl.Store(true)
+	for c.w.ctl.Load() && c.tryLockWire() {
+		c.w.ctl.Store(false)
+		c.sendControlLocked()
+		<-c.fmu
+	}
+}
+
+// sendControlLocked writes the queued control frames, after the coalesced
+// bytes, within the close timeout. The caller holds the wire lock.
+func (c *Conn) sendControlLocked() {
+	c.mu.Lock()
+	if !c.p.HasPending() {
+		c.mu.Unlock()
+		return
+	}
+	buf := getBuf(3 * (frame.MaxHeaderSize + frame.MaxControlPayload))
+	out := c.p.AppendPending(buf[:0])
+	c.mu.Unlock()
+	var err error
+	if c.w.pend != nil {
+		c.w.iov[0], c.w.iov[1] = c.w.pend, out
+		err = c.writeBounded(c.w.iov[:2], nil)
+		c.w.iov[0], c.w.iov[1] = nil, nil
+		c.dropPending()
+	} else {
+		err = c.writeBounded(nil, out)
+	}
+	putBuf(buf)
+	c.mu.Lock()
+	if err != nil {
+		c.p.Abort(wireFailure(err))
+		c.unlock()
+		return
+	}
+	c.p.PendingWritten(time.Now())
+	half := c.p.HalfClose()
+	c.unlock()
+	if half {
+		if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+		}
+	}
+}
+
+// wireFailure describes a failed write of bytes no caller waited for.
+func wireFailure(err error) (string, error) {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return "write timed out", ErrWriteTimeout
+	}
+	return "connection lost", err
+}
+
+// writeBounded writes iov (or b) within the close timeout. The caller
+// holds the wire lock.
+func (c *Conn) writeBounded(iov [][]byte, b []byte) error {
+	c.w.dlMu.Lock()
+	c.w.wgen++ // no context watch acts on this write
+	c.nc.SetWriteDeadline(time.Now().Add(c.opts.CloseTimeout))
+	c.w.dlMu.Unlock()
+	var err error
+	if iov != nil {
+		c.w.bufs = iov
+		_, err = c.w.bufs.WriteTo(c.nc)
+		c.w.bufs = nil
+	} else {
+		_, err = c.nc.Write(b)
+	}
+	c.nc.SetWriteDeadline(time.Time{})
+	return err
+}
+
+// writeFrame writes a frame, b, or the header b and the payload p, under the
+// wire lock, bounded by ctx (see watchWrite); coalesced bytes go first, or
+// the frame joins them. It returns how many bytes reached the network.
+func (c *Conn) writeFrame(b, p []byte) (int64, error) {
+	if c.w.more.Load() || c.w.pending.Load() {
+		if c.appendPending(b, p) {
+			return int64(len(b) + len(p)), nil
+		}
+		if c.w.pend != nil {
+			c.w.iov[0], c.w.iov[1], c.w.iov[2] = c.w.pend, b, p
+			c.w.bufs = c.w.iov[:]
+			n, err := c.w.bufs.WriteTo(c.nc)
+			c.w.iov = [3][]byte{}
+			c.w.bufs = nil
+			c.dropPending()
+			if err != nil {
+				// Frames reported as written were lost: the caller must
+				// tear the connection down.
+				return max(n, 1), err
+			}
+			return int64(len(b) + len(p)), nil
+		}
+	}
+	if len(p) == 0 {
+		n, err := c.nc.Write(b)
+		return int64(n), err
+	}
+	if len(b)+len(p) <= len(c.w.hdr) {
+		// A short zero-copy frame: b is the header in c.w.hdr; the
+		// payload joins it for a single write.
+		n := copy(c.w.hdr[len(b):], p)
+		k, err := c.nc.Write(c.w.hdr[:len(b)+n])
+		return int64(k), err
+	}
+	c.w.iov[0], c.w.iov[1] = b, p
+	c.w.bufs = c.w.iov[:2]
+	n, err := c.w.bufs.WriteTo(c.nc)
+	c.w.iov[0], c.w.iov[1] = nil, nil // do not retain the caller's p
+	c.w.bufs = nil
+	return n, err
+}
+
+// appendPending appends the frame b+p to the coalesced bytes if the reader
+// allows coalescing and it fits. The caller holds the wire lock.
+func (c *Conn) appendPending(b, p []byte) bool {
+	if !c.w.more.Load() || c.p.Role() == frame.Client {
+		return false
+	}
+	size := pendingScale * c.opts.WriteBufferSize
+	if len(c.w.pend)+len(b)+len(p) > size {
+		return false
+	}
+	if c.w.pend == nil {
+		c.w.pend = getBuf(size)[:0]
+		c.w.pending.Store(true)
+		t := c.w.flush.Load()
+		if t == nil {
+			// Created idle and stored before it is armed, so that
+			// timerFlush always finds it.
+			t = time.AfterFunc(math.MaxInt64, c.timerFlush)
+			c.w.flush.Store(t)
+		}
+		t.Reset(flushDelay)
+	}
+	c.w.pend = append(c.w.pend, b...)
+	c.w.pend = append(c.w.pend, p...)
+	return true
+}
+
+// flushPendingLocked writes the coalesced bytes within the close timeout;
+// the caller holds the wire lock. A failure tears the connection down.
+func (c *Conn) flushPendingLocked() {
+	if c.w.pend == nil {
+		return
+	}
+	err := c.writeBounded(nil, c.w.pend)
+	c.dropPending()
+	if err != nil {
+		c.abort(wireFailure(err))
+	}
+}
+
+// dropPending releases the pending buffer; the caller holds the wire lock.
+func (c *Conn) dropPending() {
+	putBuf(c.w.pend)
+	c.w.pend = nil
+	c.w.pending.Store(false)
+	c.w.flush.Load().Stop()
+}
+
+// setMore records, at the end of a Read, whether the read buffer holds
+// more input, and flushes coalesced bytes when it does not. The caller
+// holds the read lock.
+func (c *Conn) setMore() {
+	more := c.rr < c.rw
+	if c.w.more.Load() != more {
+		c.w.more.Store(more)
+	}
+	if !more {
+		c.flushIdle()
+	}
+}
+
+// flushIdle is called by the reader before it waits for the network: it
+// stops coalescing and flushes the coalesced bytes, unless the wire lock
+// is taken, in which case the holder or the flush timer sends them.
+func (c *Conn) flushIdle() {
+	if c.w.more.Load() {
+		c.w.more.Store(false)
+	}
+	if c.w.pending.Load() && c.tryLockWire() {
+		c.flushPendingLocked()
+		c.unlockWire()
+	}
+}
+
+// timerFlush runs flushDelay after bytes became pending. If the wire lock
+// is taken, it tries again later: the holder may be appending more.
+func (c *Conn) timerFlush() {
+	if !c.w.pending.Load() || c.closedErr() != nil {
+		return
+	}
+	// The reader is not back: stop coalescing until its next Read.
+	c.w.more.Store(false)
+	if !c.tryLockWire() {
+		c.w.flush.Load().Reset(flushDelay)
+		return
+	}
+	c.flushPendingLocked()
+	c.unlockWire()
+}
+
+// watchRead and watchWrite apply ctx to the reads or writes that follow,
+// until endRead or endWrite: its deadline becomes the network deadline and
+// its cancellation aborts a blocked call. They report whether they did
+// anything (not when ctx can never end).
+
+// watchWrite applies ctx to the frame writes that follow; the caller holds
+// the wire lock.
+func (c *Conn) watchWrite(ctx context.Context) bool {
+	if ctx.Done() == nil {
+		return false
+	}
+	c.w.wstop = c.w.watch(ctx, &c.w.wgen, c.nc.SetWriteDeadline)
+	return true
+}
+
+// endWrite undoes watchWrite.
+func (c *Conn) endWrite(watching bool) {
+	if watching {
+		c.w.wstop()
+		c.w.unwatch(&c.w.wgen, c.nc.SetWriteDeadline)
+	}
+}
+
+// watch sets ctx's deadline with set and arranges for its cancellation to
+// set a deadline in the past, while *gen is unchanged.
+func (w *wire) watch(ctx context.Context, gen *uint64, set func(time.Time) error) func() bool {
+	w.dlMu.Lock()
+	g := *gen
+	if dl, ok := ctx.Deadline(); ok {
+		set(dl)
+	}
+	w.dlMu.Unlock()
+	return context.AfterFunc(ctx, func() {
+		w.dlMu.Lock()
+		if *gen == g {
+			set(aLongTimeAgo)
+		}
+		w.dlMu.Unlock()
+	})
+}
+
+// unwatch ends the current generation and clears the deadline.
+func (w *wire) unwatch(gen *uint64, set func(time.Time) error) {
+	w.dlMu.Lock()
+	*gen++
+	set(time.Time{})
+	w.dlMu.Unlock()
+}
