@@ -185,6 +185,9 @@ func (h *messageHandle) Read(p []byte) (int, error) {
 	}
 	defer c.unlockRead()
 	if h.gen != r.gen {
+		if ce := c.closedErr(); ce != nil {
+			return 0, ce // Close drained the rest of the message
+		}
 		return 0, ErrReaderClosed
 	}
 	n, err := r.read(p)
