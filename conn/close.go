@@ -26,7 +26,7 @@ func (c *Conn) Close(code closecode.Code, reason string) error {
 	if err != nil {
 		return err
 	}
-	c.flushControl()
+	c.flushControl(false)
 	select {
 	case <-c.done:
 	case c.rmu <- struct{}{}:

@@ -96,7 +96,7 @@ func (c *Conn) payloadLeft() int64 {
 // the bytes broke the protocol: the connection is failing, and the next
 // read reports its end.
 func (c *Conn) readDirect(p []byte) (int, error) {
-	c.flushIdle()
+	c.flushIdle(true)
 	n, err := c.nc.Read(p)
 	if n > 0 {
 		c.mu.Lock()
@@ -246,7 +246,7 @@ func (c *Conn) idleWait() error {
 		return nil
 	}
 	c.rr, c.rw = 0, 0
-	c.flushIdle()
+	c.flushIdle(true)
 	return c.rawFill()
 }
 
@@ -305,7 +305,7 @@ func (c *Conn) next(ctx context.Context, watching bool) (protocol.Event, error) 
 				return ev, c.readError(ctx, watching, err)
 			}
 		case protocol.EventPing, protocol.EventClose:
-			c.flushControl()
+			c.flushControl(true)
 		case protocol.EventPong:
 			c.pings.wake(ev.Data)
 		default:
@@ -319,7 +319,7 @@ func (c *Conn) next(ctx context.Context, watching bool) (protocol.Event, error) 
 // follow wait for the peer to close its side (bounded by CloseTimeout).
 // It returns the connection's end if it came already.
 func (c *Conn) fault(err error) error {
-	c.flushControl()
+	c.flushControl(true)
 	if ce := c.closedErr(); ce != nil {
 		return ce
 	}
@@ -375,7 +375,7 @@ func ctxErr(ctx context.Context) error {
 // flushed first: the reader is about to wait for the peer.
 func (c *Conn) fill() error {
 	c.rr, c.rw = 0, 0
-	c.flushIdle()
+	c.flushIdle(true)
 	if c.rc != nil {
 		return c.rawFill()
 	}
@@ -453,20 +453,46 @@ var aLongTimeAgo = time.Unix(1, 0)
 
 // watchRead applies ctx to the reads that follow, until endRead: its
 // deadline becomes the read deadline and its cancellation aborts a blocked
-// read. It reports whether it did anything (not when ctx can never end).
-// The caller holds the read lock.
+// read, or a write of the reader's (see writeBounded). It reports whether
+// it did anything (not when ctx can never end). The caller holds the read
+// lock.
 func (c *Conn) watchRead(ctx context.Context) bool {
 	if ctx.Done() == nil {
 		return false
 	}
-	c.w.rstop = c.w.watch(ctx, &c.w.rgen, c.nc.SetReadDeadline)
+	w := &c.w
+	w.dlMu.Lock()
+	g := w.rgen
+	w.rdl, _ = ctx.Deadline()
+	w.rdone = false
+	if !w.rdl.IsZero() {
+		c.nc.SetReadDeadline(w.rdl)
+	}
+	w.dlMu.Unlock()
+	w.rstop = context.AfterFunc(ctx, func() {
+		w.dlMu.Lock()
+		if w.rgen == g {
+			c.nc.SetReadDeadline(aLongTimeAgo)
+			w.rdone = true
+			if w.rwriting {
+				c.nc.SetWriteDeadline(aLongTimeAgo)
+			}
+		}
+		w.dlMu.Unlock()
+	})
 	return true
 }
 
 // endRead undoes watchRead.
 func (c *Conn) endRead(watching bool) {
-	if watching {
-		c.w.rstop()
-		c.w.unwatch(&c.w.rgen, c.nc.SetReadDeadline)
+	if !watching {
+		return
 	}
+	w := &c.w
+	w.rstop()
+	w.dlMu.Lock()
+	w.rgen++
+	w.rdl, w.rdone = time.Time{}, false
+	c.nc.SetReadDeadline(time.Time{})
+	w.dlMu.Unlock()
 }

@@ -25,7 +25,7 @@ func (c *Conn) onTimer() {
 	pending := c.p.HasPending()
 	c.unlock()
 	if pending {
-		c.flushControl()
+		c.flushControl(false)
 	}
 }
 

@@ -61,6 +61,9 @@ type wire struct {
 	dlMu         sync.Mutex
 	rgen, wgen   uint64
 	rstop, wstop func() bool
+	rdl          time.Time // the deadline of the read's context
+	rdone        bool      // the read's context is done
+	rwriting     bool      // the reader writes (see writeBounded)
 }
 
 // lockWire takes the wire lock, honouring ctx.
@@ -95,25 +98,26 @@ func (c *Conn) tryLockWire() bool {
 func (c *Conn) unlockWire() {
 	<-c.fmu
 	if c.w.ctl.Load() {
-		c.flushControl()
+		c.flushControl(false)
 	}
 }
 
 // flushControl sends the control frames the state machine queued, or
 // leaves them to the holder of the wire lock, which sends them when it
-// releases it.
-func (c *Conn) flushControl() {
+// releases it. rd tells that the reader calls it: its context bounds the
+// write too.
+func (c *Conn) flushControl(rd bool) {
 	c.w.ctl.Store(true)
 	for c.w.ctl.Load() && c.tryLockWire() {
 		c.w.ctl.Store(false)
-		c.sendControlLocked()
+		c.sendControlLocked(rd)
 		<-c.fmu
 	}
 }
 
 // sendControlLocked writes the queued control frames, after the coalesced
 // bytes, within the close timeout. The caller holds the wire lock.
-func (c *Conn) sendControlLocked() {
+func (c *Conn) sendControlLocked(rd bool) {
 	c.mu.Lock()
 	if !c.p.HasPending() {
 		c.mu.Unlock()
@@ -125,11 +129,11 @@ func (c *Conn) sendControlLocked() {
 	var err error
 	if c.w.pend != nil {
 		c.w.iov[0], c.w.iov[1] = c.w.pend, out
-		err = c.writeBounded(c.w.iov[:2], nil)
+		err = c.writeBounded(rd, c.w.iov[:2], nil)
 		c.w.iov[0], c.w.iov[1] = nil, nil
 		c.dropPending()
 	} else {
-		err = c.writeBounded(nil, out)
+		err = c.writeBounded(rd, nil, out)
 	}
 	putBuf(buf)
 	c.mu.Lock()
@@ -156,12 +160,24 @@ func wireFailure(err error) (string, error) {
 	return "connection lost", err
 }
 
-// writeBounded writes iov (or b) within the close timeout. The caller
-// holds the wire lock.
-func (c *Conn) writeBounded(iov [][]byte, b []byte) error {
+// writeBounded writes iov (or b) within the close timeout, and, when rd
+// tells that the reader writes, within the bounds of its read's context:
+// its deadline, and its cancellation (see watch). The caller holds the wire
+// lock.
+func (c *Conn) writeBounded(rd bool, iov [][]byte, b []byte) error {
+	dl := time.Now().Add(c.opts.CloseTimeout)
 	c.w.dlMu.Lock()
-	c.w.wgen++ // no context watch acts on this write
-	c.nc.SetWriteDeadline(time.Now().Add(c.opts.CloseTimeout))
+	c.w.wgen++ // no writer's context watch acts on this write
+	if rd {
+		if !c.w.rdl.IsZero() && c.w.rdl.Before(dl) {
+			dl = c.w.rdl
+		}
+		if c.w.rdone {
+			dl = aLongTimeAgo
+		}
+		c.w.rwriting = true
+	}
+	c.nc.SetWriteDeadline(dl)
 	c.w.dlMu.Unlock()
 	var err error
 	if iov != nil {
@@ -171,7 +187,10 @@ func (c *Conn) writeBounded(iov [][]byte, b []byte) error {
 	} else {
 		_, err = c.nc.Write(b)
 	}
+	c.w.dlMu.Lock()
+	c.w.rwriting = false
 	c.nc.SetWriteDeadline(time.Time{})
+	c.w.dlMu.Unlock()
 	return err
 }
 
@@ -246,11 +265,11 @@ func (c *Conn) appendPending(b, p []byte) bool {
 
 // flushPendingLocked writes the coalesced bytes within the close timeout;
 // the caller holds the wire lock. A failure tears the connection down.
-func (c *Conn) flushPendingLocked() {
+func (c *Conn) flushPendingLocked(rd bool) {
 	if c.w.pend == nil {
 		return
 	}
-	err := c.writeBounded(nil, c.w.pend)
+	err := c.writeBounded(rd, nil, c.w.pend)
 	c.dropPending()
 	if err != nil {
 		c.abort(wireFailure(err))
@@ -274,19 +293,19 @@ func (c *Conn) setMore() {
 		c.w.more.Store(more)
 	}
 	if !more {
-		c.flushIdle()
+		c.flushIdle(true)
 	}
 }
 
-// flushIdle is called by the reader before it waits for the network: it
-// stops coalescing and flushes the coalesced bytes, unless the wire lock
+// flushIdle is called by the reader (rd) before it waits for the network:
+// it stops coalescing and flushes the coalesced bytes, unless the wire lock
 // is taken, in which case the holder or the flush timer sends them.
-func (c *Conn) flushIdle() {
+func (c *Conn) flushIdle(rd bool) {
 	if c.w.more.Load() {
 		c.w.more.Store(false)
 	}
 	if c.w.pending.Load() && c.tryLockWire() {
-		c.flushPendingLocked()
+		c.flushPendingLocked(rd)
 		c.unlockWire()
 	}
 }
@@ -303,22 +322,32 @@ func (c *Conn) timerFlush() {
 		c.w.flush.Load().Reset(flushDelay)
 		return
 	}
-	c.flushPendingLocked()
+	c.flushPendingLocked(false)
 	c.unlockWire()
 }
 
-// watchRead and watchWrite apply ctx to the reads or writes that follow,
-// until endRead or endWrite: its deadline becomes the network deadline and
-// its cancellation aborts a blocked call. They report whether they did
-// anything (not when ctx can never end).
-
-// watchWrite applies ctx to the frame writes that follow; the caller holds
-// the wire lock.
+// watchWrite applies ctx to the frame writes that follow, until endWrite:
+// its deadline becomes the write deadline and its cancellation aborts a
+// blocked write. It reports whether it did anything (not when ctx can
+// never end). The caller holds the wire lock.
 func (c *Conn) watchWrite(ctx context.Context) bool {
 	if ctx.Done() == nil {
 		return false
 	}
-	c.w.wstop = c.w.watch(ctx, &c.w.wgen, c.nc.SetWriteDeadline)
+	w := &c.w
+	w.dlMu.Lock()
+	g := w.wgen
+	if dl, ok := ctx.Deadline(); ok {
+		c.nc.SetWriteDeadline(dl)
+	}
+	w.dlMu.Unlock()
+	w.wstop = context.AfterFunc(ctx, func() {
+		w.dlMu.Lock()
+		if w.wgen == g {
+			c.nc.SetWriteDeadline(aLongTimeAgo)
+		}
+		w.dlMu.Unlock()
+	})
 	return true
 }
 
@@ -326,32 +355,9 @@ func (c *Conn) watchWrite(ctx context.Context) bool {
 func (c *Conn) endWrite(watching bool) {
 	if watching {
 		c.w.wstop()
-		c.w.unwatch(&c.w.wgen, c.nc.SetWriteDeadline)
+		c.w.dlMu.Lock()
+		c.w.wgen++
+		c.nc.SetWriteDeadline(time.Time{})
+		c.w.dlMu.Unlock()
 	}
-}
-
-// watch sets ctx's deadline with set and arranges for its cancellation to
-// set a deadline in the past, while *gen is unchanged.
-func (w *wire) watch(ctx context.Context, gen *uint64, set func(time.Time) error) func() bool {
-	w.dlMu.Lock()
-	g := *gen
-	if dl, ok := ctx.Deadline(); ok {
-		set(dl)
-	}
-	w.dlMu.Unlock()
-	return context.AfterFunc(ctx, func() {
-		w.dlMu.Lock()
-		if *gen == g {
-			set(aLongTimeAgo)
-		}
-		w.dlMu.Unlock()
-	})
-}
-
-// unwatch ends the current generation and clears the deadline.
-func (w *wire) unwatch(gen *uint64, set func(time.Time) error) {
-	w.dlMu.Lock()
-	*gen++
-	set(time.Time{})
-	w.dlMu.Unlock()
 }
