@@ -34,11 +34,11 @@ func protoWatchdog() (stop func() bool) {
 
 // Bits of the mode argument of the protocol targets.
 const (
-	protoClient   = 1 << iota // the Protocol is a client (else a server)
-	protoDeflate              // permessage-deflate negotiated
-	protoNoTake               // with protoDeflate: no context takeover either way
-	protoWindow               // with protoDeflate: 9-bit windows
-	protoLimit0               // protoLimit0|protoLimit1 pick the read limit
+	protoClient  = 1 << iota // the Protocol is a client (else a server)
+	protoDeflate             // permessage-deflate negotiated
+	protoNoTake              // with protoDeflate: no context takeover either way
+	protoWindow              // with protoDeflate: 9-bit windows
+	protoLimit0              // protoLimit0|protoLimit1 pick the read limit
 	protoLimit1
 )
 
@@ -119,7 +119,9 @@ func protoCompress(takeover bool, msgs ...string) [][]byte {
 // fragmentation, control frames between fragments, compressed messages.
 func protoSeeds(role frame.Role) [][]byte {
 	m := role == frame.Server // the peer is a client: it masks
-	fr := func(fin bool, op frame.Opcode, rsv byte, p string) []byte { return protoFrame(fin, op, rsv, m, []byte(p)) }
+	fr := func(fin bool, op frame.Opcode, rsv byte, p string) []byte {
+		return protoFrame(fin, op, rsv, m, []byte(p))
+	}
 	z := protoCompress(true, "Hello, Hello, Hello!", "Hello again, Hello!")
 	big := strings.Repeat("abcdefghij", 150)
 	return [][]byte{
