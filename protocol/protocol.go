@@ -18,11 +18,11 @@ const (
 	// Config.ReadLimit says otherwise: 1 MiB.
 	DefaultReadLimit = 1 << 20
 	// DefaultMaxFrameSize bounds the payload of outgoing data frames: 64 KiB.
-	// A control frame (a pong, a close) waits at most one data frame before
-	// it can go out, and a driver masking or compressing a frame needs a
-	// buffer of at most this size, while a frame header costs at most 14
-	// bytes per 64 KiB (0.02%). Receivers of every common library accept
-	// frames of this size.
+	// A control frame (a pong, a close) then waits behind at most 64 KiB of
+	// a data message before it can go out, and a driver masking or
+	// compressing a frame needs a buffer of at most this size, while the
+	// headers cost at most 14 bytes per 64 KiB (0.02%), and a driver can
+	// still send many frames in one system call (writev).
 	DefaultMaxFrameSize = 64 << 10
 	// DefaultCloseTimeout bounds each step of the close handshake.
 	DefaultCloseTimeout = 5 * time.Second

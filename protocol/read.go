@@ -226,6 +226,20 @@ func (p *Protocol) Parse(in []byte) (ev Event, n int, err error) {
 	}
 }
 
+// PayloadPending returns how many payload bytes of the current data frame
+// of an uncompressed message Parse still expects, or 0 when it is not
+// inside one. A driver may read up to that many bytes straight into the
+// memory where the message should end up (a caller's buffer) and give them
+// to Parse there: Parse unmasks them in place and returns them as one
+// EventData pointing to the same memory, so the message is copied once,
+// from the transport.
+func (p *Protocol) PayloadPending() int64 {
+	if p.rs != rsData || p.msgComp {
+		return 0
+	}
+	return p.remain
+}
+
 // header handles an accepted frame header h, checking it against the
 // protocol rules and the read limit. It reports whether h starts a message.
 func (p *Protocol) header(h frame.Header) (start bool, err error) {
@@ -353,8 +367,10 @@ func (p *Protocol) inflate() ([]byte, error) {
 		}
 	}
 	// compress/flate returns bytes or an error from every Read with a
-	// non-empty buffer, consuming input as it goes; the input is finite.
-	for {
+	// non-empty buffer; should it ever return neither, a few more tries
+	// are made before the data is deemed invalid, so that no loop runs
+	// without progress.
+	for range 8 {
 		k, err := p.dec.Read(buf)
 		if lim > 0 && int64(k) > lim-p.msgLen {
 			return nil, errTooBig
@@ -372,6 +388,7 @@ func (p *Protocol) inflate() ([]byte, error) {
 			return buf[:k], nil
 		}
 	}
+	return nil, errBadDeflate
 }
 
 // control handles a control frame with header p.cur and (masked) payload.

@@ -294,3 +294,37 @@ func TestPeerClose(t *testing.T) {
 		}
 	}
 }
+
+// TestPayloadPending reads a large payload the way a driver reading into
+// its caller's buffer would: the header from a small buffer, the payload
+// straight into the destination.
+func TestPayloadPending(t *testing.T) {
+	msg := bytes.Repeat([]byte("payload "), 1000)
+	wire := toServer(true, frame.OpBinary, string(msg))
+	p := server(t)
+	if p.PayloadPending() != 0 {
+		t.Fatal("payload pending before a frame")
+	}
+	e, n, err := p.Parse(wire[:20]) // the header and 12 payload bytes
+	if err != nil || e.Kind != protocol.EventMessageStart || n != 8 {
+		t.Fatalf("%v %d %v", e.Kind, n, err)
+	}
+	if got := p.PayloadPending(); got != int64(len(msg)) {
+		t.Fatalf("pending %d", got)
+	}
+	dst := make([]byte, len(msg))
+	copy(dst, wire[8:]) // "read from the transport" into dst
+	e, n, err = p.Parse(dst)
+	if err != nil || e.Kind != protocol.EventData || n != len(dst) || &e.Data[0] != &dst[0] || !bytes.Equal(dst, msg) {
+		t.Fatalf("%v %d %v", e.Kind, n, err)
+	}
+	if p.PayloadPending() != 0 {
+		t.Fatal("payload pending after the frame")
+	}
+	c := compressedServer(t, 0)
+	feed(t, c, frm(false, frame.OpBinary, frame.RSV1, true, []byte{0xf2, 0x48, 0xcd}), 0)
+	feed(t, c, frm(true, frame.OpContinuation, 0, true, []byte{0xc9, 0xc9, 0x07, 0x00})[:6], 0)
+	if c.PayloadPending() != 0 {
+		t.Fatal("payload pending in a compressed message")
+	}
+}
