@@ -87,7 +87,7 @@ func grow(buf []byte, left int64) []byte {
 func (c *Conn) payloadLeft() int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.p.PayloadLeft()
+	return c.p.PayloadPending()
 }
 
 // readDirect reads payload bytes of the current frame from the network into
