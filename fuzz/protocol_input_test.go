@@ -221,7 +221,7 @@ func FuzzProtocolInput(f *testing.F) {
 		if fault != nil && (ce.Code != fault.Code || ce.Err != fault) {
 			t.Fatalf("result %v after fault %v", ce, fault)
 		}
-		if d := protoAllocated() - before; d > 8*uint64(len(data))+16<<20 {
+		if d := protoAllocated() - before; d > 8*uint64(len(data))+16<<20 && !protoRace {
 			t.Fatalf("%d bytes allocated for an input of %d", d, len(data))
 		}
 	})
