@@ -8,6 +8,10 @@
 //	FuzzFrameReadHeader  frame.ReadHeader over a bufio.Reader and a plain reader, with random chunking
 //	FuzzConnServer       a whole incoming byte stream read by a server-side conn.Conn
 //	FuzzConnClient       the same for a client-side conn.Conn
+//	FuzzConnFrames       conn.Conn in both roles fed frame sequences built from fuzzed (fin, rsv, opcode, length class, payload) tuples
+//	FuzzProtocolChunks   protocol.Protocol.Parse: one stream whole, byte by byte and in random chunks gives the same events and output
+//	FuzzProtocolInput    a protocol.Protocol fed arbitrary bytes in both roles, with and without compression, with driver calls between
+//	FuzzProtocolRoundTrip a client and a server protocol.Protocol exchange messages by every write path, then close cleanly
 //	FuzzUpgradeConn      handshake.Upgrader.UpgradeConn on a fuzzed request
 //	FuzzUpgradePaths     UpgradeConn against net/http + Upgrader.Upgrade on the same request
 //	FuzzDialResponse     handshake.Dialer.Dial reading a fuzzed response
