@@ -63,7 +63,9 @@ func (c *Conn) sendData(ctx context.Context, p []byte, fin, started bool) (bool,
 			frameBuf, n, err = c.p.AppendHeader(c.w.hdr[:0], len(p), fin)
 			payload = p[:n]
 		} else {
-			frameBuf = getBuf(min(len(p), c.p.MaxFrameSize()) + frame.MaxHeaderSize)
+			// One frame of p, masked; or, compressed, what flate emits for
+			// it, which may include output it held back before.
+			frameBuf = getBuf(max(min(len(p), c.p.MaxFrameSize())+frame.MaxHeaderSize, c.opts.WriteBufferSize))
 			frameBuf, n, err = c.p.AppendFrame(frameBuf[:0], p, fin)
 		}
 		c.mu.Unlock()
@@ -85,9 +87,8 @@ func (c *Conn) sendData(ctx context.Context, p []byte, fin, started bool) (bool,
 			}
 			return started, c.messageFailed(started, err)
 		}
-		p = p[n:]
-		if n == len(p)+n && fin || len(p) == 0 && !fin {
-			return started, nil
+		if p = p[n:]; len(p) == 0 {
+			return started, nil // the final frame, if fin, went out
 		}
 	}
 }
