@@ -31,7 +31,8 @@ func rawConnOf(nc net.Conn) syscall.RawConn {
 // rawRead is the callback of syscall.RawConn.Read used by rawFill: it reads
 // into the read buffer, taken from the pool if need be, and, when the socket
 // has nothing to read, returns the buffer to the pool before the poller
-// waits, so that an idle connection holds no read buffer.
+// waits, so that an idle connection holds no read buffer. Before it waits,
+// it stops once for rawFill to flush coalesced writes.
 func (c *Conn) rawRead(fd uintptr) bool {
 	if c.rbuf == nil {
 		c.rbuf = getBuf(c.opts.ReadBufferSize)
@@ -47,6 +48,13 @@ func (c *Conn) rawRead(fd uintptr) bool {
 		case syscall.EAGAIN:
 			putBuf(c.rbuf)
 			c.rbuf = nil
+			if c.w.pending.Load() {
+				// Stop before the poller waits, for rawFill to flush the
+				// coalesced writes: the reader is about to wait for the
+				// peer, which waits for them.
+				c.rawErr = errWouldBlock
+				return true
+			}
 			return false
 		}
 		c.rawErr = os.NewSyscallError("read", err)

@@ -246,7 +246,6 @@ func (c *Conn) idleWait() error {
 		return nil
 	}
 	c.rr, c.rw = 0, 0
-	c.flushIdle(true)
 	return c.rawFill()
 }
 
@@ -361,6 +360,10 @@ func (c *Conn) readError(ctx context.Context, watching bool, err error) error {
 	return c.closedErr()
 }
 
+// errWouldBlock stops a raw read that would wait, so that coalesced
+// writes go out first; it never leaves rawFill.
+var errWouldBlock = errors.New("conn: read would block")
+
 // ctxErr is ctx's error after a network deadline that ctx set expired: the
 // network's deadline may expire a moment before ctx reports it.
 func ctxErr(ctx context.Context) error {
@@ -375,10 +378,10 @@ func ctxErr(ctx context.Context) error {
 // flushed first: the reader is about to wait for the peer.
 func (c *Conn) fill() error {
 	c.rr, c.rw = 0, 0
-	c.flushIdle(true)
 	if c.rc != nil {
-		return c.rawFill()
+		return c.rawFill() // flushes only when the socket has nothing to read
 	}
+	c.flushIdle(true)
 	if c.rbuf == nil {
 		c.rbuf = getBuf(c.opts.ReadBufferSize)
 	}
@@ -399,6 +402,13 @@ func (c *Conn) fill() error {
 func (c *Conn) rawFill() error {
 	c.rawErr = nil
 	err := c.rc.Read(c.rawFn)
+	for err == nil && c.rawErr == errWouldBlock {
+		// Once flushed, no writes are coalesced until the next Read
+		// returns: the second read waits.
+		c.flushIdle(true)
+		c.rawErr = nil
+		err = c.rc.Read(c.rawFn)
+	}
 	if err == nil {
 		err = c.rawErr
 	}
