@@ -124,6 +124,9 @@
 // NetConn turns a Conn into a net.Conn. Its deadlines follow the net.Conn
 // contract: an expired one returns an error whose Timeout method reports
 // true and leaves the connection usable, even in the middle of a message.
+// A write sends a message per MaxFrameSize bytes; when its deadline cuts one
+// on the wire, the rest of that frame is kept and goes out before anything
+// else, and the write reports the bytes accepted.
 // Its uncompressed messages have no size limit, since the stream's memory
 // is its reader's buffers.
 package conn

@@ -11,7 +11,7 @@ import (
 )
 
 // NetConn returns a net.Conn over c for code that wants a byte stream: each
-// Write is sent as one message of type typ, and Read returns the payload of
+// Write is sent as messages of type typ (one per Options.MaxFrameSize bytes), and Read returns the payload of
 // the incoming messages one after another, whatever their type. Close closes
 // c with 1000.
 //
@@ -99,10 +99,24 @@ func (n *netConn) Write(p []byte) (int, error) {
 	n.mu.Unlock()
 	ctx, cancel := n.ctx(dl)
 	defer cancel()
-	if err := n.c.Write(ctx, n.typ, p); err != nil {
-		return 0, n.mapErr(err)
+	// A message per frame's worth, so that a deadline that expires stops
+	// the stream at a message's end: the part of a frame already on the
+	// wire is finished by the next write, and the connection goes on.
+	size := n.c.p.MaxFrameSize()
+	written := 0
+	for {
+		k := min(len(p)-written, size)
+		ok, err := n.c.write(ctx, n.typ, p[written:written+k], true)
+		if ok {
+			written += k
+		}
+		if err != nil {
+			return written, n.mapErr(err)
+		}
+		if written == len(p) {
+			return written, nil
+		}
 	}
-	return len(p), nil
 }
 
 func (n *netConn) Close() error { return n.c.Close(closecode.Normal, "") }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hybi/ws/closecode"
 	"github.com/hybi/ws/deflate"
+	"github.com/hybi/ws/frame"
 )
 
 // A NetConn read deadline that expires in the middle of a message returns a
@@ -109,4 +110,63 @@ func TestNetConnHasNoMessageLimit(t *testing.T) {
 	go cli.Write(context.Background(), Binary, data)
 	_, _, err := srv.Read(context.Background(), nil)
 	wantCloseError(t, err, closecode.MessageTooBig, false)
+}
+
+// A NetConn write deadline that expires while the peer does not read
+// returns a timeout with the count of bytes accepted, and the connection
+// stays usable: once the peer reads, it gets exactly those bytes, then what
+// later writes send (issue 12, defect 5).
+func TestNetConnWriteDeadline(t *testing.T) {
+	checkGoroutines(t)
+	s, c := tcpPair(t)
+	for _, nc := range []net.Conn{s, c} {
+		nc.(*net.TCPConn).SetReadBuffer(16 << 10)
+		nc.(*net.TCPConn).SetWriteBuffer(16 << 10)
+	}
+	srv := New(s, nil, frame.Server, shortOpts())
+	cli := New(c, nil, frame.Client, shortOpts())
+	t.Cleanup(func() { srv.CloseNow(); cli.CloseNow() })
+	sn, cn := NetConn(srv, Binary), NetConn(cli, Binary)
+	data := make([]byte, 4<<20)
+	for i := range data {
+		data[i] = byte(i * 13)
+	}
+	sn.SetWriteDeadline(time.Now().Add(300 * time.Millisecond))
+	n, err := sn.Write(data)
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("Write past the deadline: %d bytes, %v", n, err)
+	}
+	if n == 0 || n == len(data) {
+		t.Fatalf("Write accepted %d of %d bytes: the test wants a cut in the middle", n, len(data))
+	}
+	if st := srv.State(); st != Open {
+		t.Fatalf("after a write timeout the state is %v", st)
+	}
+	// The peer reads now; the stream goes on.
+	got := async(t, func() []byte {
+		b := make([]byte, n+5)
+		if _, err := io.ReadFull(cn, b); err != nil {
+			t.Errorf("client read: %v", err)
+		}
+		return b
+	})
+	sn.SetWriteDeadline(time.Time{})
+	if _, err := sn.Write([]byte("after")); err != nil {
+		t.Fatalf("Write after the timeout: %v", err)
+	}
+	b := got()
+	if !bytes.Equal(b[:n], data[:n]) || string(b[n:]) != "after" {
+		t.Fatal("the stream is corrupted after the write timeout")
+	}
+	drained := async(t, func() error {
+		_, err := io.Copy(io.Discard, sn) // sees the close, answers it
+		return err
+	})
+	if err := cn.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := drained(); err != nil {
+		t.Fatalf("server: %v", err)
+	}
 }

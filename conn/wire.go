@@ -46,9 +46,10 @@ const pendingScale = 4
 // wire is the write side's state, guarded by the wire lock unless noted.
 type wire struct {
 	hdr  [smallFrame]byte // the header of a zero-copy frame, with a short payload
-	iov  [3][]byte        // backing array of bufs
+	iov  [4][]byte        // backing array of bufs
 	bufs net.Buffers
 	pend []byte // coalesced frames not sent yet, pooled
+	tail []byte // the rest of a frame whose write was cut, sent first (see put)
 
 	ctl     atomic.Bool // control frames wait for the wire lock
 	more    atomic.Bool // the reader holds more input: coalesce writes
@@ -128,12 +129,10 @@ func (c *Conn) sendControlLocked(rd bool) {
 	c.mu.Unlock()
 	var err error
 	if c.w.pend != nil {
-		c.w.iov[0], c.w.iov[1] = c.w.pend, out
-		err = c.writeBounded(rd, c.w.iov[:2], nil)
-		c.w.iov[0], c.w.iov[1] = nil, nil
+		err = c.writeBounded(rd, c.w.pend, out)
 		c.dropPending()
 	} else {
-		err = c.writeBounded(rd, nil, out)
+		err = c.writeBounded(rd, out, nil)
 	}
 	putBuf(buf)
 	c.mu.Lock()
@@ -160,11 +159,11 @@ func wireFailure(err error) (string, error) {
 	return "connection lost", err
 }
 
-// writeBounded writes iov (or b) within the close timeout, and, when rd
+// writeBounded writes a and b within the close timeout, and, when rd
 // tells that the reader writes, within the bounds of its read's context:
 // its deadline, and its cancellation (see watch). The caller holds the wire
 // lock.
-func (c *Conn) writeBounded(rd bool, iov [][]byte, b []byte) error {
+func (c *Conn) writeBounded(rd bool, a, b []byte) error {
 	dl := time.Now().Add(c.opts.CloseTimeout)
 	c.w.dlMu.Lock()
 	c.w.wgen++ // no writer's context watch acts on this write
@@ -179,14 +178,7 @@ func (c *Conn) writeBounded(rd bool, iov [][]byte, b []byte) error {
 	}
 	c.nc.SetWriteDeadline(dl)
 	c.w.dlMu.Unlock()
-	var err error
-	if iov != nil {
-		c.w.bufs = iov
-		_, err = c.w.bufs.WriteTo(c.nc)
-		c.w.bufs = nil
-	} else {
-		_, err = c.nc.Write(b)
-	}
+	_, err := c.put(a, b, nil)
 	c.w.dlMu.Lock()
 	c.w.rwriting = false
 	c.nc.SetWriteDeadline(time.Time{})
@@ -196,44 +188,83 @@ func (c *Conn) writeBounded(rd bool, iov [][]byte, b []byte) error {
 
 // writeFrame writes a frame, b, or the header b and the payload p, under the
 // wire lock, bounded by ctx (see watchWrite); coalesced bytes go first, or
-// the frame joins them. It returns how many bytes reached the network.
+// the frame joins them. It returns how many bytes of the frame reached the
+// network; a failure after some of them keeps the rest (see put).
 func (c *Conn) writeFrame(b, p []byte) (int64, error) {
 	if c.w.more.Load() || c.w.pending.Load() {
-		if c.appendPending(b, p) {
+		if c.w.tail == nil && c.appendPending(b, p) {
 			return int64(len(b) + len(p)), nil
 		}
 		if c.w.pend != nil {
-			c.w.iov[0], c.w.iov[1], c.w.iov[2] = c.w.pend, b, p
-			c.w.bufs = c.w.iov[:]
-			n, err := c.w.bufs.WriteTo(c.nc)
-			c.w.iov = [3][]byte{}
-			c.w.bufs = nil
+			n, err := c.put(c.w.pend, b, p)
 			c.dropPending()
 			if err != nil {
-				// Frames reported as written were lost: the caller must
-				// tear the connection down.
+				// Coalesced frames reported as written may be lost:
+				// the frame counts as started.
 				return max(n, 1), err
 			}
 			return int64(len(b) + len(p)), nil
 		}
 	}
-	if len(p) == 0 {
-		n, err := c.nc.Write(b)
-		return int64(n), err
-	}
-	if len(b)+len(p) <= len(c.w.hdr) {
+	if len(p) > 0 && len(b)+len(p) <= len(c.w.hdr) {
 		// A short zero-copy frame: b is the header in c.w.hdr; the
 		// payload joins it for a single write.
 		n := copy(c.w.hdr[len(b):], p)
-		k, err := c.nc.Write(c.w.hdr[:len(b)+n])
-		return int64(k), err
+		return c.put(c.w.hdr[:len(b)+n], nil, nil)
 	}
-	c.w.iov[0], c.w.iov[1] = b, p
-	c.w.bufs = c.w.iov[:2]
-	n, err := c.w.bufs.WriteTo(c.nc)
-	c.w.iov[0], c.w.iov[1] = nil, nil // do not retain the caller's p
-	c.w.bufs = nil
-	return n, err
+	return c.put(b, p, nil)
+}
+
+// put writes the tail kept from an earlier write, then a, b and d, in one
+// system call, and returns how many bytes of a, b and d reached the
+// network. When the write fails after some of them, the rest becomes the
+// tail, which the next write sends first: a frame once started is finished
+// unless the connection ends, and whether it can go on is the caller's to
+// decide. The caller holds the wire lock.
+func (c *Conn) put(a, b, d []byte) (int64, error) {
+	iov := c.w.iov[:0]
+	tail := c.w.tail
+	if len(tail) > 0 {
+		iov = append(iov, tail)
+	}
+	total := 0
+	for _, x := range [...][]byte{a, b, d} {
+		if len(x) > 0 {
+			iov = append(iov, x)
+			total += len(x)
+		}
+	}
+	var n int64
+	var err error
+	if len(iov) == 1 {
+		var k int
+		k, err = c.nc.Write(iov[0])
+		n = int64(k)
+	} else {
+		c.w.bufs = iov
+		n, err = c.w.bufs.WriteTo(c.nc)
+		c.w.bufs = nil
+	}
+	c.w.iov = [4][]byte{} // do not retain the caller's bytes
+	wrote := n - int64(len(tail))
+	if wrote < 0 {
+		c.w.tail = tail[n:] // still first
+		wrote = 0
+	} else if tail != nil {
+		putBuf(c.w.tail[:0])
+		c.w.tail = nil
+	}
+	if err != nil && wrote > 0 && wrote < int64(total) {
+		rest := getBuf(total - int(wrote))[:0]
+		skip := wrote
+		for _, x := range [...][]byte{a, b, d} {
+			k := min(int64(len(x)), skip)
+			skip -= k
+			rest = append(rest, x[k:]...)
+		}
+		c.w.tail = rest
+	}
+	return wrote, err
 }
 
 // appendPending appends the frame b+p to the coalesced bytes if the reader
@@ -269,7 +300,7 @@ func (c *Conn) flushPendingLocked(rd bool) {
 	if c.w.pend == nil {
 		return
 	}
-	err := c.writeBounded(rd, nil, c.w.pend)
+	err := c.writeBounded(rd, c.w.pend, nil)
 	c.dropPending()
 	if err != nil {
 		c.abort(wireFailure(err))

@@ -26,29 +26,39 @@ import (
 // documentation); the queue is flushed within a millisecond, and before
 // any control frame.
 func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
+	_, err := c.write(ctx, typ, p, false)
+	return err
+}
+
+// write is Write, or NetConn's write when stream is set: then a write cut
+// by its context in the middle of its last frame keeps the frame's rest,
+// which goes out before anything else, and the connection goes on. It
+// reports whether the message was accepted: sent, or kept to be.
+func (c *Conn) write(ctx context.Context, typ MessageType, p []byte, stream bool) (bool, error) {
 	if typ != Text && typ != Binary {
-		return ErrBadType
+		return false, ErrBadType
 	}
 	if err := c.lockWrite(ctx); err != nil {
-		return err
+		return false, err
 	}
 	defer c.unlockWrite()
 	c.mu.Lock()
 	err := c.p.StartMessage(typ, len(p))
 	c.mu.Unlock()
 	if err != nil {
-		return err
+		return false, err
 	}
-	_, err = c.sendData(ctx, p, true, false)
-	return err
+	return c.sendData(ctx, p, true, false, stream)
 }
 
 // sendData sends the next frames of the open outgoing message, carrying p,
 // the last of them final if fin. started tells whether frames of the
 // message went out before. It reports whether any did now. A failure
 // before the message's first byte cancels the message; a failure after it
-// tears the connection down. The caller holds the message lock.
-func (c *Conn) sendData(ctx context.Context, p []byte, fin, started bool) (bool, error) {
+// tears the connection down, unless keep is set and the failure cut the
+// final frame, whose rest the wire keeps (see put). The caller holds the
+// message lock.
+func (c *Conn) sendData(ctx context.Context, p []byte, fin, started, keep bool) (bool, error) {
 	for {
 		if err := c.lockWire(ctx); err != nil {
 			return started, c.messageFailed(started, err)
@@ -73,6 +83,7 @@ func (c *Conn) sendData(ctx context.Context, p []byte, fin, started bool) (bool,
 		if err == nil && len(frameBuf) > 0 {
 			wrote, err = c.writeFrame(frameBuf, payload)
 		}
+		kept := err != nil && c.w.tail != nil
 		if !zero {
 			putBuf(frameBuf)
 		}
@@ -84,6 +95,9 @@ func (c *Conn) sendData(ctx context.Context, p []byte, fin, started bool) (bool,
 		if err != nil {
 			if watching && errors.Is(err, os.ErrDeadlineExceeded) {
 				err = ctxErr(ctx)
+				if keep && kept && fin && n == len(p) {
+					return true, err
+				}
 			}
 			return started, c.messageFailed(started, err)
 		}
@@ -224,7 +238,7 @@ func (w MessageWriter) Write(p []byte) (int, error) {
 // send sends p as frames of the message.
 func (m *messageWriter) send(c *Conn, p []byte, fin bool) error {
 	var err error
-	m.started, err = c.sendData(m.ctx, p, fin, m.started)
+	m.started, err = c.sendData(m.ctx, p, fin, m.started, false)
 	if err != nil {
 		m.err = err
 	}
