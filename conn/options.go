@@ -46,17 +46,21 @@ type Options struct {
 	WriteBufferSize int
 	// CloseTimeout bounds the wait for the peer's close frame and, on a
 	// client, for the server to close the TCP connection; it also bounds
-	// the sending of pongs and close frames, even while a stuck data frame
-	// write holds the connection. 0 means DefaultCloseTimeout.
+	// every write no caller waits for: pongs, keepalive pings, close frames
+	// and coalesced messages. A write that cannot go out within it tears
+	// the connection down with ErrWriteTimeout. 0 means
+	// DefaultCloseTimeout.
 	CloseTimeout time.Duration
-	// PingInterval is the keepalive interval. 0 means DefaultPingInterval; a
+	// PingInterval is the keepalive interval: a ping is due that long after
+	// the peer last showed it was alive. 0 means DefaultPingInterval; a
 	// negative value turns keepalive off. The same timer frees the
 	// compressor of a connection that sent no compressed message for a
 	// whole interval (keeping only its 32 KiB window), so with keepalive
 	// off an idle compressed connection keeps its compressor.
 	PingInterval time.Duration
-	// PongTimeout is how long the peer has to answer a keepalive ping.
-	// 0 means DefaultPongTimeout.
+	// PongTimeout is how long the peer has to answer a keepalive ping,
+	// counted from the moment the ping was written; any byte from the peer
+	// answers it. 0 means DefaultPongTimeout.
 	PongTimeout time.Duration
 	// Compression turns on permessage-deflate (RFC 7692) when not nil, with
 	// these preferences. It is off by default.
