@@ -52,8 +52,9 @@ type Options struct {
 	// DefaultCloseTimeout.
 	CloseTimeout time.Duration
 	// PingInterval is the keepalive interval: a ping is due that long after
-	// the peer last showed it was alive. 0 means DefaultPingInterval; a
-	// negative value turns keepalive off. The same timer frees the
+	// the connection opened, and that long after the answer to the
+	// previous one. 0 means DefaultPingInterval; a negative value turns
+	// keepalive off. The same timer frees the
 	// compressor of a connection that sent no compressed message for a
 	// whole interval (keeping only its 32 KiB window), so with keepalive
 	// off an idle compressed connection keeps its compressor.
