@@ -30,14 +30,14 @@ func (p *Protocol) Close(code closecode.Code, reason string, now time.Time) erro
 	if err != nil {
 		return err
 	}
-	p.now = now
+	p.now = p.at(now)
 	if p.state != Open || p.closeQueued {
 		return nil
 	}
 	p.closeLen = copy(p.closeBuf[:], payload)
 	p.closeQueued = true
 	p.state = Closing
-	p.closeDeadline = now.Add(p.closeTimeout)
+	p.due = p.after(p.now, p.closeTimeout)
 	return nil
 }
 
@@ -56,7 +56,7 @@ func (p *Protocol) peerClosed(code closecode.Code, reason string) {
 		}
 		p.closeQueued = true
 		p.state = Closing
-		p.closeDeadline = p.now.Add(p.closeTimeout) // for writing the echo
+		p.due = p.after(p.now, p.closeTimeout) // for writing the echo
 	}
 	if p.closeSent {
 		p.handshakeDone(p.now)
@@ -66,12 +66,12 @@ func (p *Protocol) peerClosed(code closecode.Code, reason string) {
 // handshakeDone is called once a close frame was both sent and received: a
 // server closes the transport at once; a client waits for the server to
 // close it (RFC 6455 §7.1.1), bounded by CloseTimeout.
-func (p *Protocol) handshakeDone(now time.Time) {
+func (p *Protocol) handshakeDone(now int64) {
 	if p.role == frame.Server {
 		p.finish(&CloseError{Code: p.recvCode, Reason: p.recvReason, Clean: true})
 		return
 	}
-	p.closeDeadline = now.Add(p.closeTimeout)
+	p.due = p.after(now, p.closeTimeout)
 }
 
 // fail fails the connection for the peer's fault err (RFC 6455 §7.1.7): it
@@ -95,7 +95,7 @@ func (p *Protocol) fail(err error) error {
 		p.closeQueued = true
 	}
 	p.state = Closing
-	p.closeDeadline = p.now.Add(p.closeTimeout)
+	p.due = p.after(p.now, p.closeTimeout)
 	if p.closeSent {
 		p.halfClose = true
 	}
@@ -159,22 +159,24 @@ func (p *Protocol) AppendPending(dst []byte) []byte {
 // Closed, a client waits for the server to close the transport, and a
 // failed connection asks for its write side to be shut down (HalfClose).
 func (p *Protocol) PendingWritten(now time.Time) {
-	p.now = now
+	p.now = p.at(now)
 	if p.state == Closed {
 		return
 	}
 	if p.ka == kaInFlight {
 		p.ka = kaOutstanding
-		p.pongDue = now.Add(p.pongTimeout)
+		if p.state == Open { // once Closing, due is the close handshake's
+			p.due = p.after(p.now, p.pongTimeout)
+		}
 	}
 	if p.closeEncoded && !p.closeSent {
 		p.closeSent = true
 		switch {
 		case p.failErr != nil:
 			p.halfClose = true
-			p.closeDeadline = now.Add(p.closeTimeout)
+			p.due = p.after(p.now, p.closeTimeout)
 		case p.closeRecv:
-			p.handshakeDone(now)
+			p.handshakeDone(p.now)
 		}
 	}
 }
@@ -195,10 +197,10 @@ func (p *Protocol) PeerClosedFirst() bool { return p.peerFirst }
 // ping is due PingInterval after the answer. Call it whenever a read from
 // the transport returns bytes, before giving them to Parse.
 func (p *Protocol) Alive(now time.Time) {
-	p.now = now
+	p.now = p.at(now)
 	if p.state == Open && p.ka == kaOutstanding {
 		p.ka = kaIdle
-		p.pingDue = now.Add(p.pingInterval)
+		p.due = p.after(p.now, p.pingInterval)
 	}
 }
 
@@ -209,18 +211,9 @@ func (p *Protocol) Alive(now time.Time) {
 // after each batch of calls and keeps one timer (or a timing wheel slot)
 // per connection.
 func (p *Protocol) Deadline() time.Time {
-	switch p.state {
-	case Open:
-		switch {
-		case p.pingInterval <= 0:
-			return time.Time{}
-		case p.ka == kaIdle:
-			return p.pingDue
-		default:
-			return p.pongDue
-		}
-	case Closing:
-		return p.closeDeadline
+	switch {
+	case p.state == Closing, p.state == Open && p.pingInterval > 0:
+		return p.base.Add(time.Duration(p.due))
 	}
 	return time.Time{}
 }
@@ -234,29 +227,26 @@ func (p *Protocol) Deadline() time.Time {
 // cleanly, for a client that only waited for the server to close the
 // transport). The connection is then Closed.
 func (p *Protocol) Tick(now time.Time) {
-	p.now = now
+	p.now = p.at(now)
+	if p.now < p.due {
+		return // early, or nothing scheduled
+	}
 	switch p.state {
 	case Open:
 		if p.pingInterval <= 0 {
 			return
 		}
 		if p.ka != kaIdle {
-			if !now.Before(p.pongDue) {
-				p.finish(&CloseError{Code: closecode.Abnormal, Reason: "keepalive timeout", Err: ErrKeepaliveTimeout})
-			}
+			p.finish(&CloseError{Code: closecode.Abnormal, Reason: "keepalive timeout", Err: ErrKeepaliveTimeout})
 			return
 		}
-		if !now.Before(p.pingDue) {
-			p.ka = kaQueued
-			// Even before it is written: a ping that cannot be written in
-			// PongTimeout shows a peer that does not read.
-			p.pongDue = now.Add(p.pongTimeout)
-			p.releaseIdle()
-		}
+		p.ka = kaQueued
+		// Even before it is written: a ping that cannot be written in
+		// PongTimeout shows a peer that does not read.
+		p.due = p.after(p.now, p.pongTimeout)
+		p.releaseIdle()
 	case Closing:
-		if !now.Before(p.closeDeadline) {
-			p.finish(p.endResult(ErrCloseTimeout, true))
-		}
+		p.finish(p.endResult(ErrCloseTimeout, true))
 	}
 }
 

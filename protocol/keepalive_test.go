@@ -130,3 +130,39 @@ func TestPendingOrder(t *testing.T) {
 		t.Fatal("no half close")
 	}
 }
+
+// TestKeepaliveWrittenWhileClosing checks that a keepalive ping written
+// after the close handshake started leaves the handshake's deadline alone,
+// and that a monotonic clock reading is honoured.
+func TestKeepaliveWrittenWhileClosing(t *testing.T) {
+	start := time.Now() // with a monotonic reading
+	p, err := protocol.New(protocol.Config{Role: frame.Server, PingInterval: time.Second, PongTimeout: time.Minute, CloseTimeout: 2 * time.Second}, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := start.Add(time.Second)
+	if dl := p.Deadline(); !dl.Equal(due) || time.Until(dl) > time.Second {
+		t.Fatalf("first deadline %v", dl)
+	}
+	p.Tick(due)
+	out := p.AppendPending(nil) // the ping, in flight
+	closed := due.Add(time.Millisecond)
+	if err := p.Close(closecode.Normal, "bye", closed); err != nil {
+		t.Fatal(err)
+	}
+	p.PendingWritten(closed.Add(time.Millisecond))
+	if dl := p.Deadline(); !dl.Equal(closed.Add(2 * time.Second)) {
+		t.Fatalf("deadline %v, want the close timeout's %v", dl, closed.Add(2*time.Second))
+	}
+	if fs := frames(t, out, frame.Server); len(fs) != 1 || fs[0].h.Opcode != frame.OpPing {
+		t.Fatalf("frames %+v", fs)
+	}
+	p.Tick(closed.Add(2*time.Second - 1))
+	if p.State() != protocol.Closing {
+		t.Fatalf("state %v before the close timeout", p.State())
+	}
+	p.Tick(closed.Add(2 * time.Second))
+	if ce := p.Result(); ce == nil || !errors.Is(ce, protocol.ErrCloseTimeout) {
+		t.Fatalf("result %v", ce)
+	}
+}

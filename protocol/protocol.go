@@ -3,6 +3,7 @@ package protocol
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -172,7 +173,15 @@ type Protocol struct {
 
 	state  State
 	result *CloseError
-	now    time.Time // the latest time the driver reported
+	// Times are kept as nanoseconds since base, the time New was given
+	// (see at), which costs 8 bytes instead of a time.Time's 24 and keeps
+	// the monotonic clock reading of base.
+	base time.Time
+	now  int64 // the latest time the driver reported
+	// due is the time Deadline returns: while Open, the next keepalive
+	// ping when ka == kaIdle, else the end of the wait for the peer's
+	// answer; while Closing, the end of the close handshake's step.
+	due int64
 
 	// Read side.
 	rs      readState
@@ -204,22 +213,19 @@ type Protocol struct {
 	cout     []byte // compressed output not yet framed
 
 	// Pending control frames and the close handshake.
-	pongQueued    bool
-	pongLen       int
-	ka            kaState
-	pingDue       time.Time // ka == kaIdle
-	pongDue       time.Time // ka != kaIdle
-	closeQueued   bool      // our close frame (or echo) is queued or gone
-	closeEncoded  bool      // AppendPending returned it
-	closeSent     bool      // the driver reported it written
-	closeRecv     bool      // the peer's close frame arrived
-	peerFirst     bool      // the peer's close arrived before we queued ours
-	halfClose     bool      // the driver should shut down its write side
-	closeLen      int
-	recvCode      closecode.Code
-	recvReason    string
-	failErr       *closecode.Error // the peer's fault the connection failed with
-	closeDeadline time.Time
+	pongQueued   bool
+	pongLen      int
+	ka           kaState
+	closeQueued  bool // our close frame (or echo) is queued or gone
+	closeEncoded bool // AppendPending returned it
+	closeSent    bool // the driver reported it written
+	closeRecv    bool // the peer's close frame arrived
+	peerFirst    bool // the peer's close arrived before we queued ours
+	halfClose    bool // the driver should shut down its write side
+	closeLen     int
+	recvCode     closecode.Code
+	recvReason   string
+	failErr      *closecode.Error // the peer's fault the connection failed with
 
 	hbuf     [frame.MaxHeaderSize]byte
 	ctrl     [frame.MaxControlPayload]byte
@@ -250,7 +256,7 @@ func New(cfg Config, now time.Time) (*Protocol, error) {
 		pongTimeout:  cfg.PongTimeout,
 		closeTimeout: cfg.CloseTimeout,
 		state:        Open,
-		now:          now,
+		base:         now,
 		rules:        frame.Rules{Role: cfg.Role},
 	}
 	if p.readLimit == 0 {
@@ -286,9 +292,23 @@ func New(cfg Config, now time.Time) (*Protocol, error) {
 		p.rules.AllowedRsv = frame.RSV1
 	}
 	if p.pingInterval > 0 {
-		p.pingDue = now.Add(p.pingInterval)
+		p.due = p.after(0, p.pingInterval)
 	}
 	return p, nil
+}
+
+// at returns t as the Protocol keeps times: nanoseconds since base,
+// measured on the monotonic clock when both have a reading of it, and
+// saturated some 292 years away.
+func (p *Protocol) at(t time.Time) int64 { return int64(t.Sub(p.base)) }
+
+// after returns the time d > 0 after t (both as at returns them),
+// saturating.
+func (p *Protocol) after(t int64, d time.Duration) int64 {
+	if t > math.MaxInt64-int64(d) {
+		return math.MaxInt64
+	}
+	return t + int64(d)
 }
 
 // State returns the connection's state: Open until a close frame is queued
