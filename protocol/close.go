@@ -26,15 +26,14 @@ var keepalivePayload = []byte("hybi keepalive")
 // nothing and returns nil.
 func (p *Protocol) Close(code closecode.Code, reason string, now time.Time) error {
 	var buf [frame.MaxControlPayload]byte
-	payload, err := closecode.Append(buf[:0], code, reason)
-	if err != nil {
+	if _, err := closecode.Append(buf[:0], code, reason); err != nil {
 		return err
 	}
 	p.now = p.at(now)
 	if p.state != Open || p.closeQueued {
 		return nil
 	}
-	p.closeLen = copy(p.closeBuf[:], payload)
+	p.closeCode, p.closeReason = code, reason
 	p.closeQueued = true
 	p.state = Closing
 	p.due = p.after(p.now, p.closeTimeout)
@@ -49,11 +48,7 @@ func (p *Protocol) peerClosed(code closecode.Code, reason string) {
 	p.rs = rsDone
 	if !p.closeQueued {
 		p.peerFirst = true
-		p.closeLen = 0
-		if code != closecode.NoStatus {
-			b, _ := closecode.Append(p.closeBuf[:0], code, "")
-			p.closeLen = len(b)
-		}
+		p.closeCode, p.closeReason = code, "" // the echo of its code
 		p.closeQueued = true
 		p.state = Closing
 		p.due = p.after(p.now, p.closeTimeout) // for writing the echo
@@ -87,11 +82,7 @@ func (p *Protocol) fail(err error) error {
 	p.rs = rsDone
 	p.inMsg = false
 	if !p.closeQueued {
-		b, err := closecode.Append(p.closeBuf[:0], pe.Code, truncateReason(pe.Reason))
-		if err != nil {
-			b, _ = closecode.Append(p.closeBuf[:0], pe.Code, "")
-		}
-		p.closeLen = len(b)
+		p.closeCode, p.closeReason = pe.Code, truncateReason(pe.Reason)
 		p.closeQueued = true
 	}
 	p.state = Closing
@@ -148,9 +139,23 @@ func (p *Protocol) AppendPending(dst []byte) []byte {
 	}
 	if p.closeQueued && !p.closeEncoded {
 		p.closeEncoded = true
-		dst = p.appendControl(dst, frame.OpClose, p.closeBuf[:p.closeLen])
+		dst = p.appendControl(dst, frame.OpClose, p.closePayload())
+		p.closeReason = ""
 	}
 	return dst
+}
+
+// closePayload returns the payload of our close frame, encoded in a buffer
+// of its own (which does not escape: it is copied into the output), and
+// without its reason should the code and reason not make a valid close
+// payload (a fault's reason not UTF-8).
+func (p *Protocol) closePayload() []byte {
+	var buf [frame.MaxControlPayload]byte
+	b, err := closecode.Append(buf[:0], p.closeCode, p.closeReason)
+	if err != nil {
+		b, _ = closecode.Append(buf[:0], p.closeCode, "")
+	}
+	return b
 }
 
 // PendingWritten reports that the bytes of every AppendPending call so far

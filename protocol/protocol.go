@@ -216,21 +216,21 @@ type Protocol struct {
 	pongQueued   bool
 	pongLen      int
 	ka           kaState
-	closeQueued  bool // our close frame (or echo) is queued or gone
-	closeEncoded bool // AppendPending returned it
-	closeSent    bool // the driver reported it written
-	closeRecv    bool // the peer's close frame arrived
-	peerFirst    bool // the peer's close arrived before we queued ours
-	halfClose    bool // the driver should shut down its write side
-	closeLen     int
+	closeQueued  bool           // our close frame (or echo) is queued or gone
+	closeEncoded bool           // AppendPending returned it
+	closeSent    bool           // the driver reported it written
+	closeRecv    bool           // the peer's close frame arrived
+	peerFirst    bool           // the peer's close arrived before we queued ours
+	halfClose    bool           // the driver should shut down its write side
+	closeCode    closecode.Code // of our close frame, while queued
+	closeReason  string         // of our close frame, until it is encoded
 	recvCode     closecode.Code
 	recvReason   string
 	failErr      *closecode.Error // the peer's fault the connection failed with
 
-	hbuf     [frame.MaxHeaderSize]byte
-	ctrl     [frame.MaxControlPayload]byte
-	pongBuf  [frame.MaxControlPayload]byte
-	closeBuf [frame.MaxControlPayload]byte
+	hbuf    [frame.MaxHeaderSize]byte
+	ctrl    [frame.MaxControlPayload]byte
+	pongBuf [frame.MaxControlPayload]byte
 }
 
 // New returns the state machine of a connection whose opening handshake
