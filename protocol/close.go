@@ -131,7 +131,7 @@ func (p *Protocol) AppendPending(dst []byte) []byte {
 	}
 	if p.pongQueued {
 		p.pongQueued = false
-		dst = p.appendControl(dst, frame.OpPong, p.pongBuf[:p.pongLen])
+		dst = p.appendControl(dst, frame.OpPong, p.pong())
 	}
 	if p.ka == kaQueued && p.state == Open {
 		p.ka = kaInFlight
@@ -255,11 +255,19 @@ func (p *Protocol) Tick(now time.Time) {
 	}
 }
 
-// releaseIdle returns memory the connection does not use: the
-// compressor's flate.Writer when no compressed message was sent since the
-// previous call, and the buffers of the compressed read and write paths
-// when no message uses them.
+// releaseIdle returns memory the connection does not use: the spare
+// buffers when they were not needed since the previous call and hold
+// nothing, the compressor's flate.Writer when no compressed message was
+// sent since the previous call, and the buffers of the compressed read and
+// write paths when no message uses them.
 func (p *Protocol) releaseIdle() {
+	// A control frame cut short may wait over ticks; a pong in them
+	// cannot (it goes out with the ping queued now), but is checked all
+	// the same.
+	if !p.spareUsed && p.clen == 0 && !(p.pongQueued && p.pongLen > pongInline) {
+		p.spare = nil
+	}
+	p.spareUsed = false
 	if p.comp == nil {
 		return
 	}
@@ -331,4 +339,5 @@ func (p *Protocol) finish(ce *CloseError) {
 		p.dec.Close()
 	}
 	p.cbuf, p.chunk, p.cout, p.csrc.b = nil, nil, nil, nil
+	p.spare = nil
 }

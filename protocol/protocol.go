@@ -214,7 +214,10 @@ type Protocol struct {
 
 	// Pending control frames and the close handshake.
 	pongQueued   bool
-	pongLen      int
+	pongLen      uint8 // in pongInline, or when longer in spare.pong
+	pongInline   [pongInline]byte
+	spare        *spare // nil until a connection needs it
+	spareUsed    bool   // spare was needed since the last keepalive tick
 	ka           kaState
 	closeQueued  bool           // our close frame (or echo) is queued or gone
 	closeEncoded bool           // AppendPending returned it
@@ -228,9 +231,50 @@ type Protocol struct {
 	recvReason   string
 	failErr      *closecode.Error // the peer's fault the connection failed with
 
-	hbuf    [frame.MaxHeaderSize]byte
-	ctrl    [frame.MaxControlPayload]byte
-	pongBuf [frame.MaxControlPayload]byte
+	hbuf [frame.MaxHeaderSize]byte
+}
+
+// pongInline is the longest ping payload whose pong a Protocol holds
+// without its spare buffers: peers' pings carry a few bytes if any (a
+// counter, a timestamp).
+const pongInline = 16
+
+// spare holds the buffers an idle connection does not need, allocated on
+// first need and dropped at a keepalive ping after a whole interval without
+// need (see releaseIdle), so that a peer doing without them costs nothing
+// and one needing them often costs one allocation per ping interval at
+// most.
+type spare struct {
+	ctrl [frame.MaxControlPayload]byte // a control frame cut short by the end of Parse's input
+	pong [frame.MaxControlPayload]byte // a pong payload longer than pongInline
+}
+
+// spareBufs returns the spare buffers, allocating them if needed.
+func (p *Protocol) spareBufs() *spare {
+	if p.spare == nil {
+		p.spare = new(spare)
+	}
+	p.spareUsed = true
+	return p.spare
+}
+
+// pong returns the payload of the queued pong.
+func (p *Protocol) pong() []byte {
+	if p.pongLen <= pongInline {
+		return p.pongInline[:p.pongLen]
+	}
+	return p.spare.pong[:p.pongLen]
+}
+
+// setPong queues a pong with payload, of at most 125 bytes.
+func (p *Protocol) setPong(payload []byte) {
+	p.pongLen = uint8(len(payload))
+	if len(payload) <= pongInline {
+		copy(p.pongInline[:], payload)
+	} else {
+		copy(p.spareBufs().pong[:], payload)
+	}
+	p.pongQueued = true
 }
 
 // New returns the state machine of a connection whose opening handshake

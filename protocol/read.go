@@ -152,13 +152,14 @@ func (p *Protocol) Parse(in []byte) (ev Event, n int, err error) {
 				payload = in[n : n+l : n+l]
 				n += l
 			} else {
-				k := copy(p.ctrl[p.clen:l], in[n:])
+				ctrl := &p.spareBufs().ctrl
+				k := copy(ctrl[p.clen:l], in[n:])
 				p.clen += k
 				n += k
 				if p.clen < l {
 					return Event{}, n, nil
 				}
-				payload = p.ctrl[:l]
+				payload = ctrl[:l]
 				p.clen = 0
 			}
 			ev, err := p.control(payload)
@@ -402,8 +403,7 @@ func (p *Protocol) control(payload []byte) (Event, error) {
 	case frame.OpPing:
 		if !p.closeQueued {
 			// Only the latest ping needs an answer (RFC 6455 §5.5.3).
-			p.pongLen = copy(p.pongBuf[:], payload)
-			p.pongQueued = true
+			p.setPong(payload)
 		}
 		return Event{Kind: EventPing, Data: payload}, nil
 	case frame.OpPong:
