@@ -268,16 +268,16 @@ func (p *Protocol) releaseIdle() {
 		p.spare = nil
 	}
 	p.spareUsed = false
-	if p.comp == nil {
+	if p.z == nil {
 		return
 	}
-	if !p.compUsed && !p.wOpen {
-		p.comp.Release()
-		p.cout = nil
+	if !p.z.compUsed && !p.wOpen {
+		p.z.comp.Release()
+		p.z.cout = nil
 	}
-	p.compUsed = false
+	p.z.compUsed = false
 	if !p.inMsg {
-		p.cbuf, p.chunk = nil, nil
+		p.z.cbuf, p.z.chunk = nil, nil
 	}
 }
 
@@ -334,10 +334,10 @@ func (p *Protocol) finish(ce *CloseError) {
 	p.wOpen = false
 	p.pongQueued = false
 	p.halfClose = false
-	if p.comp != nil {
-		p.comp.Close()
-		p.dec.Close()
+	if z := p.z; z != nil {
+		z.comp.Close()
+		z.dec.Close()
+		z.cbuf, z.chunk, z.cout, z.csrc.b = nil, nil, nil, nil
 	}
-	p.cbuf, p.chunk, p.cout, p.csrc.b = nil, nil, nil, nil
 	p.spare = nil
 }

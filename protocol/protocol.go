@@ -160,19 +160,16 @@ const (
 // concurrent use; a driver calling it from several goroutines serializes
 // the calls.
 type Protocol struct {
+	// The fields are ordered by size, which leaves no padding: an idle
+	// connection holds little more than this struct.
+
 	// Configuration, resolved.
-	role         frame.Role
 	readLimit    int64 // <= 0: none
-	stream       bool  // SetStream: no limit on uncompressed messages
 	maxFrame     int
 	pingInterval time.Duration // <= 0: keepalive off
 	pongTimeout  time.Duration
 	closeTimeout time.Duration
-	threshold    int
-	rules        frame.Rules
 
-	state  State
-	result *CloseError
 	// Times are kept as nanoseconds since base, the time New was given
 	// (see at), which costs 8 bytes instead of a time.Time's 24 and keeps
 	// the monotonic clock reading of base.
@@ -183,61 +180,78 @@ type Protocol struct {
 	// answer; while Closing, the end of the close handshake's step.
 	due int64
 
+	result  *CloseError
+	failErr *closecode.Error // the peer's fault the connection failed with
+	z       *compState       // nil without compression
+	spare   *spare           // nil until a connection needs it
+
+	// Read side: the frame being read (in a data frame, cur.Length counts
+	// the payload bytes left), and the payload bytes of the incoming
+	// message's frames, saturating.
+	cur    frame.Header
+	rawLen int64
+
+	// The close handshake.
+	closeReason string // of our close frame, until it is encoded
+	recvReason  string
+	closeCode   closecode.Code // of our close frame, while queued
+	recvCode    closecode.Code
+
+	state State
+	role  frame.Role
+
 	// Read side.
+	stream  bool // SetStream: no limit on uncompressed messages
 	rs      readState
-	hlen    int // bytes in hbuf
-	cur     frame.Header
-	remain  int64 // payload bytes left in cur
-	mpos    int   // masking key position in cur
-	clen    int   // bytes of a control payload in ctrl
+	hlen    uint8 // bytes in hbuf
+	mpos    uint8 // masking key position in cur
+	clen    uint8 // bytes of a control payload in spare.ctrl
 	inMsg   bool
 	msgType MessageType
-	msgComp bool  // the incoming message is compressed
-	decEOF  bool  // the inflated message ended; its end is reported next
-	msgLen  int64 // bytes of the incoming message delivered (inflated)
-	rawLen  int64 // payload bytes of the incoming message's frames, saturating
+	msgComp bool // the incoming message is compressed
 	utf8    utf8valid.Validator
-	dec     *deflate.Decompressor
-	cbuf    []byte    // compressed payload of the incoming message
-	csrc    bufReader // reads cbuf for dec
-	chunk   []byte    // inflated output, inflateChunk bytes
+	hbuf    [frame.MaxHeaderSize]byte
 
 	// Write side.
-	comp     *deflate.Compressor
-	compUsed bool // comp took a message since the last keepalive tick
 	wOpen    bool // an outgoing message is open
 	wStarted bool // its first frame was produced
 	wComp    bool // it is compressed
 	wFed     bool // the compressor took bytes of it
 	wType    MessageType
-	cout     []byte // compressed output not yet framed
 
 	// Pending control frames and the close handshake.
 	pongQueued   bool
 	pongLen      uint8 // in pongInline, or when longer in spare.pong
 	pongInline   [pongInline]byte
-	spare        *spare // nil until a connection needs it
-	spareUsed    bool   // spare was needed since the last keepalive tick
+	spareUsed    bool // spare was needed since the last keepalive tick
 	ka           kaState
-	closeQueued  bool           // our close frame (or echo) is queued or gone
-	closeEncoded bool           // AppendPending returned it
-	closeSent    bool           // the driver reported it written
-	closeRecv    bool           // the peer's close frame arrived
-	peerFirst    bool           // the peer's close arrived before we queued ours
-	halfClose    bool           // the driver should shut down its write side
-	closeCode    closecode.Code // of our close frame, while queued
-	closeReason  string         // of our close frame, until it is encoded
-	recvCode     closecode.Code
-	recvReason   string
-	failErr      *closecode.Error // the peer's fault the connection failed with
+	closeQueued  bool // our close frame (or echo) is queued or gone
+	closeEncoded bool // AppendPending returned it
+	closeSent    bool // the driver reported it written
+	closeRecv    bool // the peer's close frame arrived
+	peerFirst    bool // the peer's close arrived before we queued ours
+	halfClose    bool // the driver should shut down its write side
+}
 
-	hbuf [frame.MaxHeaderSize]byte
+// compState is the state of permessage-deflate, held only by connections
+// that negotiated it.
+type compState struct {
+	dec       *deflate.Decompressor
+	comp      *deflate.Compressor
+	cbuf      []byte    // compressed payload of the incoming message
+	csrc      bufReader // reads cbuf for dec
+	chunk     []byte    // inflated output, inflateChunk bytes
+	cout      []byte    // compressed output not yet framed
+	msgLen    int64     // bytes of the incoming message delivered (inflated)
+	threshold int
+	decEOF    bool // the inflated message ended; its end is reported next
+	compUsed  bool // comp took a message since the last keepalive tick
 }
 
 // pongInline is the longest ping payload whose pong a Protocol holds
 // without its spare buffers: peers' pings carry a few bytes if any (a
-// counter, a timestamp).
-const pongInline = 16
+// counter, a timestamp). 23 fills the struct's last word.
+const pongInline = 23
 
 // spare holds the buffers an idle connection does not need, allocated on
 // first need and dropped at a keepalive ping after a whole interval without
@@ -301,7 +315,6 @@ func New(cfg Config, now time.Time) (*Protocol, error) {
 		closeTimeout: cfg.CloseTimeout,
 		state:        Open,
 		base:         now,
-		rules:        frame.Rules{Role: cfg.Role},
 	}
 	if p.readLimit == 0 {
 		p.readLimit = DefaultReadLimit
@@ -328,12 +341,13 @@ func New(cfg Config, now time.Time) (*Protocol, error) {
 			return nil, configError("negative compression threshold %d", c.Threshold)
 		}
 		server := cfg.Role == frame.Server
-		p.comp = cfg.Compression.NewCompressor(*d, server)
-		p.dec = deflate.NewDecompressor(*d, server)
-		if cfg.Compression != nil {
-			p.threshold = cfg.Compression.Threshold
+		p.z = &compState{
+			comp: cfg.Compression.NewCompressor(*d, server),
+			dec:  deflate.NewDecompressor(*d, server),
 		}
-		p.rules.AllowedRsv = frame.RSV1
+		if cfg.Compression != nil {
+			p.z.threshold = cfg.Compression.Threshold
+		}
 	}
 	if p.pingInterval > 0 {
 		p.due = p.after(0, p.pingInterval)
@@ -367,7 +381,7 @@ func (p *Protocol) Result() *CloseError { return p.result }
 func (p *Protocol) Role() frame.Role { return p.role }
 
 // Compressed reports whether permessage-deflate was negotiated.
-func (p *Protocol) Compressed() bool { return p.dec != nil }
+func (p *Protocol) Compressed() bool { return p.z != nil }
 
 // MaxFrameSize returns the largest payload of the data frames the
 // Protocol produces.
