@@ -33,7 +33,8 @@ func (p *Protocol) Close(code closecode.Code, reason string, now time.Time) erro
 	if p.state != Open || p.closeQueued {
 		return nil
 	}
-	p.closeCode, p.closeReason = code, reason
+	c := p.closing()
+	c.code, c.reason = code, reason
 	p.closeQueued = true
 	p.state = Closing
 	p.due = p.after(p.now, p.closeTimeout)
@@ -43,12 +44,13 @@ func (p *Protocol) Close(code closecode.Code, reason string, now time.Time) erro
 // peerClosed handles the peer's close frame: it queues the echo of its
 // status code unless our close frame was queued already.
 func (p *Protocol) peerClosed(code closecode.Code, reason string) {
+	c := p.closing()
 	p.closeRecv = true
-	p.recvCode, p.recvReason = code, reason
+	c.recvCode, c.recvReason = code, reason
 	p.rs = rsDone
 	if !p.closeQueued {
 		p.peerFirst = true
-		p.closeCode, p.closeReason = code, "" // the echo of its code
+		c.code, c.reason = code, "" // the echo of its code
 		p.closeQueued = true
 		p.state = Closing
 		p.due = p.after(p.now, p.closeTimeout) // for writing the echo
@@ -63,7 +65,7 @@ func (p *Protocol) peerClosed(code closecode.Code, reason string) {
 // close it (RFC 6455 §7.1.1), bounded by CloseTimeout.
 func (p *Protocol) handshakeDone(now int64) {
 	if p.role == frame.Server {
-		p.finish(&CloseError{Code: p.recvCode, Reason: p.recvReason, Clean: true})
+		p.finish(&CloseError{Code: p.cl.recvCode, Reason: p.cl.recvReason, Clean: true})
 		return
 	}
 	p.due = p.after(now, p.closeTimeout)
@@ -78,11 +80,12 @@ func (p *Protocol) fail(err error) error {
 	if !errors.As(err, &pe) { // unreachable: every fault is a *closecode.Error
 		pe = &closecode.Error{Code: closecode.ProtocolError, Reason: err.Error()}
 	}
-	p.failErr = pe
+	c := p.closing()
+	c.failErr = pe
 	p.rs = rsDone
 	p.inMsg = false
 	if !p.closeQueued {
-		p.closeCode, p.closeReason = pe.Code, truncateReason(pe.Reason)
+		c.code, c.reason = pe.Code, truncateReason(pe.Reason)
 		p.closeQueued = true
 	}
 	p.state = Closing
@@ -140,7 +143,7 @@ func (p *Protocol) AppendPending(dst []byte) []byte {
 	if p.closeQueued && !p.closeEncoded {
 		p.closeEncoded = true
 		dst = p.appendControl(dst, frame.OpClose, p.closePayload())
-		p.closeReason = ""
+		p.cl.reason = ""
 	}
 	return dst
 }
@@ -151,9 +154,9 @@ func (p *Protocol) AppendPending(dst []byte) []byte {
 // payload (a fault's reason not UTF-8).
 func (p *Protocol) closePayload() []byte {
 	var buf [frame.MaxControlPayload]byte
-	b, err := closecode.Append(buf[:0], p.closeCode, p.closeReason)
+	b, err := closecode.Append(buf[:0], p.cl.code, p.cl.reason)
 	if err != nil {
-		b, _ = closecode.Append(buf[:0], p.closeCode, "")
+		b, _ = closecode.Append(buf[:0], p.cl.code, "")
 	}
 	return b
 }
@@ -177,7 +180,7 @@ func (p *Protocol) PendingWritten(now time.Time) {
 	if p.closeEncoded && !p.closeSent {
 		p.closeSent = true
 		switch {
-		case p.failErr != nil:
+		case p.cl.failErr != nil:
 			p.halfClose = true
 			p.due = p.after(p.now, p.closeTimeout)
 		case p.closeRecv:
@@ -310,13 +313,17 @@ func (p *Protocol) Abort(reason string, err error) {
 // endResult is how the connection ends when its transport does, with cause
 // (timeout: the close timeout expired).
 func (p *Protocol) endResult(cause error, timeout bool) *CloseError {
+	if c := p.cl; c != nil {
+		switch {
+		case c.failErr != nil:
+			return &CloseError{Code: c.failErr.Code, Reason: c.failErr.Reason, Err: c.failErr}
+		case p.closeRecv && p.closeSent:
+			return &CloseError{Code: c.recvCode, Reason: c.recvReason, Clean: true}
+		case p.closeRecv:
+			return &CloseError{Code: c.recvCode, Reason: c.recvReason, Err: cause}
+		}
+	}
 	switch {
-	case p.failErr != nil:
-		return &CloseError{Code: p.failErr.Code, Reason: p.failErr.Reason, Err: p.failErr}
-	case p.closeRecv && p.closeSent:
-		return &CloseError{Code: p.recvCode, Reason: p.recvReason, Clean: true}
-	case p.closeRecv:
-		return &CloseError{Code: p.recvCode, Reason: p.recvReason, Err: cause}
 	case p.closeQueued && timeout:
 		return &CloseError{Code: closecode.Abnormal, Reason: "no close frame from the peer", Err: cause}
 	case p.closeQueued:
@@ -340,4 +347,5 @@ func (p *Protocol) finish(ce *CloseError) {
 		z.cbuf, z.chunk, z.cout, z.csrc.b = nil, nil, nil, nil
 	}
 	p.spare = nil
+	p.cl = nil
 }

@@ -33,12 +33,12 @@ func TestSpareBuffers(t *testing.T) {
 		t.Fatal("spare buffers held from the start")
 	}
 	// A short ping, whole: its pong is kept inline.
-	evs, err := feed(t, p, toServer(true, frame.OpPing, "0123456789abcdefghijklm"), 0)
-	if err != nil || evsString(evs) != `ping("0123456789abcdefghijklm")` || protocol.SpareHeld(p) {
+	evs, err := feed(t, p, toServer(true, frame.OpPing, "0123456789abcdefghijklmnopq"), 0)
+	if err != nil || evsString(evs) != `ping("0123456789abcdefghijklmnopq")` || protocol.SpareHeld(p) {
 		t.Fatalf("short ping: %v %v, spare held %v", evsString(evs), err, protocol.SpareHeld(p))
 	}
 	fs := frames(t, p.AppendPending(nil), frame.Server)
-	if len(fs) != 1 || fs[0].h.Opcode != frame.OpPong || string(fs[0].payload) != "0123456789abcdefghijklm" {
+	if len(fs) != 1 || fs[0].h.Opcode != frame.OpPong || string(fs[0].payload) != "0123456789abcdefghijklmnopq" {
 		t.Fatalf("pong %+v", fs)
 	}
 

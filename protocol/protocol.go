@@ -180,22 +180,16 @@ type Protocol struct {
 	// answer; while Closing, the end of the close handshake's step.
 	due int64
 
-	result  *CloseError
-	failErr *closecode.Error // the peer's fault the connection failed with
-	z       *compState       // nil without compression
-	spare   *spare           // nil until a connection needs it
+	result *CloseError
+	z      *compState  // nil without compression
+	spare  *spare      // nil until a connection needs it
+	cl     *closeState // nil until the close handshake starts
 
 	// Read side: the frame being read (in a data frame, cur.Length counts
 	// the payload bytes left), and the payload bytes of the incoming
 	// message's frames, saturating.
 	cur    frame.Header
 	rawLen int64
-
-	// The close handshake.
-	closeReason string // of our close frame, until it is encoded
-	recvReason  string
-	closeCode   closecode.Code // of our close frame, while queued
-	recvCode    closecode.Code
 
 	state State
 	role  frame.Role
@@ -233,6 +227,25 @@ type Protocol struct {
 	halfClose    bool // the driver should shut down its write side
 }
 
+// closeState is the state of the close handshake, allocated when it
+// starts: of many idle connections few are closing at any time.
+type closeState struct {
+	failErr    *closecode.Error // the peer's fault the connection failed with
+	reason     string           // of our close frame, until it is encoded
+	recvReason string           // of the peer's close frame
+	code       closecode.Code   // of our close frame, while queued
+	recvCode   closecode.Code   // of the peer's close frame
+}
+
+// closing returns the state of the close handshake, allocating it if
+// needed.
+func (p *Protocol) closing() *closeState {
+	if p.cl == nil {
+		p.cl = new(closeState)
+	}
+	return p.cl
+}
+
 // compState is the state of permessage-deflate, held only by connections
 // that negotiated it.
 type compState struct {
@@ -250,8 +263,8 @@ type compState struct {
 
 // pongInline is the longest ping payload whose pong a Protocol holds
 // without its spare buffers: peers' pings carry a few bytes if any (a
-// counter, a timestamp). 23 fills the struct's last word.
-const pongInline = 23
+// counter, a timestamp). 27 fills the struct's last word.
+const pongInline = 27
 
 // spare holds the buffers an idle connection does not need, allocated on
 // first need and dropped at a keepalive ping after a whole interval without

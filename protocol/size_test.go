@@ -6,10 +6,10 @@ import (
 )
 
 // TestSize guards the memory an idle connection holds: a Protocol fits
-// the runtime's 240-byte size class (hundreds of thousands of idle
+// the runtime's 208-byte size class (hundreds of thousands of idle
 // connections are the case it is built for).
 func TestSize(t *testing.T) {
-	if n := unsafe.Sizeof(Protocol{}); n > 240 {
-		t.Errorf("a Protocol takes %d bytes, want at most 240", n)
+	if n := unsafe.Sizeof(Protocol{}); n > 208 {
+		t.Errorf("a Protocol takes %d bytes, want at most 208", n)
 	}
 }
