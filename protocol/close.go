@@ -149,9 +149,9 @@ func (p *Protocol) AppendPending(dst []byte) []byte {
 }
 
 // closePayload returns the payload of our close frame, encoded in a buffer
-// of its own (which does not escape: it is copied into the output), and
-// without its reason should the code and reason not make a valid close
-// payload (a fault's reason not UTF-8).
+// of its own (which does not escape: it is copied into the output). Should
+// the code and reason not make a valid payload, the reason is left out
+// (unreachable: Close checks them, and faults' reasons are our own text).
 func (p *Protocol) closePayload() []byte {
 	var buf [frame.MaxControlPayload]byte
 	b, err := closecode.Append(buf[:0], p.cl.code, p.cl.reason)

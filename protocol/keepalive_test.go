@@ -2,6 +2,7 @@ package protocol_test
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -164,5 +165,24 @@ func TestKeepaliveWrittenWhileClosing(t *testing.T) {
 	p.Tick(closed.Add(2 * time.Second))
 	if ce := p.Result(); ce == nil || !errors.Is(ce, protocol.ErrCloseTimeout) {
 		t.Fatalf("result %v", ce)
+	}
+}
+
+// TestFarDeadline checks that a timeout too long to add to the clock
+// without overflow puts the deadline some 292 years away, not in the past.
+func TestFarDeadline(t *testing.T) {
+	const forever = time.Duration(math.MaxInt64)
+	p := newProto(t, protocol.Config{Role: frame.Server, CloseTimeout: forever, PingInterval: forever})
+	now := t0.Add(time.Hour)
+	p.Alive(now)
+	if err := p.Close(closecode.Normal, "", now); err != nil {
+		t.Fatal(err)
+	}
+	p.Tick(now.Add(1000 * time.Hour))
+	if p.State() != protocol.Closing {
+		t.Fatalf("state %v", p.State())
+	}
+	if dl, soon := p.Deadline(), t0.Add(290*365*24*time.Hour); dl.Before(soon) {
+		t.Fatalf("deadline %v, before %v", dl, soon)
 	}
 }
