@@ -26,37 +26,34 @@ var keepalivePayload = []byte("hybi keepalive")
 // nothing and returns nil.
 func (p *Protocol) Close(code closecode.Code, reason string, now time.Time) error {
 	var buf [frame.MaxControlPayload]byte
-	payload, err := closecode.Append(buf[:0], code, reason)
-	if err != nil {
+	if _, err := closecode.Append(buf[:0], code, reason); err != nil {
 		return err
 	}
-	p.now = now
+	p.now = p.at(now)
 	if p.state != Open || p.closeQueued {
 		return nil
 	}
-	p.closeLen = copy(p.closeBuf[:], payload)
+	c := p.closing()
+	c.code, c.reason = code, reason
 	p.closeQueued = true
 	p.state = Closing
-	p.closeDeadline = now.Add(p.closeTimeout)
+	p.due = p.after(p.now, p.closeTimeout)
 	return nil
 }
 
 // peerClosed handles the peer's close frame: it queues the echo of its
 // status code unless our close frame was queued already.
 func (p *Protocol) peerClosed(code closecode.Code, reason string) {
+	c := p.closing()
 	p.closeRecv = true
-	p.recvCode, p.recvReason = code, reason
+	c.recvCode, c.recvReason = code, reason
 	p.rs = rsDone
 	if !p.closeQueued {
 		p.peerFirst = true
-		p.closeLen = 0
-		if code != closecode.NoStatus {
-			b, _ := closecode.Append(p.closeBuf[:0], code, "")
-			p.closeLen = len(b)
-		}
+		c.code, c.reason = code, "" // the echo of its code
 		p.closeQueued = true
 		p.state = Closing
-		p.closeDeadline = p.now.Add(p.closeTimeout) // for writing the echo
+		p.due = p.after(p.now, p.closeTimeout) // for writing the echo
 	}
 	if p.closeSent {
 		p.handshakeDone(p.now)
@@ -66,12 +63,12 @@ func (p *Protocol) peerClosed(code closecode.Code, reason string) {
 // handshakeDone is called once a close frame was both sent and received: a
 // server closes the transport at once; a client waits for the server to
 // close it (RFC 6455 §7.1.1), bounded by CloseTimeout.
-func (p *Protocol) handshakeDone(now time.Time) {
+func (p *Protocol) handshakeDone(now int64) {
 	if p.role == frame.Server {
-		p.finish(&CloseError{Code: p.recvCode, Reason: p.recvReason, Clean: true})
+		p.finish(&CloseError{Code: p.cl.recvCode, Reason: p.cl.recvReason, Clean: true})
 		return
 	}
-	p.closeDeadline = now.Add(p.closeTimeout)
+	p.due = p.after(now, p.closeTimeout)
 }
 
 // fail fails the connection for the peer's fault err (RFC 6455 §7.1.7): it
@@ -83,19 +80,16 @@ func (p *Protocol) fail(err error) error {
 	if !errors.As(err, &pe) { // unreachable: every fault is a *closecode.Error
 		pe = &closecode.Error{Code: closecode.ProtocolError, Reason: err.Error()}
 	}
-	p.failErr = pe
+	c := p.closing()
+	c.failErr = pe
 	p.rs = rsDone
 	p.inMsg = false
 	if !p.closeQueued {
-		b, err := closecode.Append(p.closeBuf[:0], pe.Code, truncateReason(pe.Reason))
-		if err != nil {
-			b, _ = closecode.Append(p.closeBuf[:0], pe.Code, "")
-		}
-		p.closeLen = len(b)
+		c.code, c.reason = pe.Code, truncateReason(pe.Reason)
 		p.closeQueued = true
 	}
 	p.state = Closing
-	p.closeDeadline = p.now.Add(p.closeTimeout)
+	p.due = p.after(p.now, p.closeTimeout)
 	if p.closeSent {
 		p.halfClose = true
 	}
@@ -140,7 +134,7 @@ func (p *Protocol) AppendPending(dst []byte) []byte {
 	}
 	if p.pongQueued {
 		p.pongQueued = false
-		dst = p.appendControl(dst, frame.OpPong, p.pongBuf[:p.pongLen])
+		dst = p.appendControl(dst, frame.OpPong, p.pong())
 	}
 	if p.ka == kaQueued && p.state == Open {
 		p.ka = kaInFlight
@@ -148,9 +142,23 @@ func (p *Protocol) AppendPending(dst []byte) []byte {
 	}
 	if p.closeQueued && !p.closeEncoded {
 		p.closeEncoded = true
-		dst = p.appendControl(dst, frame.OpClose, p.closeBuf[:p.closeLen])
+		dst = p.appendControl(dst, frame.OpClose, p.closePayload())
+		p.cl.reason = ""
 	}
 	return dst
+}
+
+// closePayload returns the payload of our close frame, encoded in a buffer
+// of its own (which does not escape: it is copied into the output). Should
+// the code and reason not make a valid payload, the reason is left out
+// (unreachable: Close checks them, and faults' reasons are our own text).
+func (p *Protocol) closePayload() []byte {
+	var buf [frame.MaxControlPayload]byte
+	b, err := closecode.Append(buf[:0], p.cl.code, p.cl.reason)
+	if err != nil {
+		b, _ = closecode.Append(buf[:0], p.cl.code, "")
+	}
+	return b
 }
 
 // PendingWritten reports that the bytes of every AppendPending call so far
@@ -159,22 +167,24 @@ func (p *Protocol) AppendPending(dst []byte) []byte {
 // Closed, a client waits for the server to close the transport, and a
 // failed connection asks for its write side to be shut down (HalfClose).
 func (p *Protocol) PendingWritten(now time.Time) {
-	p.now = now
+	p.now = p.at(now)
 	if p.state == Closed {
 		return
 	}
 	if p.ka == kaInFlight {
 		p.ka = kaOutstanding
-		p.pongDue = now.Add(p.pongTimeout)
+		if p.state == Open { // once Closing, due is the close handshake's
+			p.due = p.after(p.now, p.pongTimeout)
+		}
 	}
 	if p.closeEncoded && !p.closeSent {
 		p.closeSent = true
 		switch {
-		case p.failErr != nil:
+		case p.cl.failErr != nil:
 			p.halfClose = true
-			p.closeDeadline = now.Add(p.closeTimeout)
+			p.due = p.after(p.now, p.closeTimeout)
 		case p.closeRecv:
-			p.handshakeDone(now)
+			p.handshakeDone(p.now)
 		}
 	}
 }
@@ -195,10 +205,10 @@ func (p *Protocol) PeerClosedFirst() bool { return p.peerFirst }
 // ping is due PingInterval after the answer. Call it whenever a read from
 // the transport returns bytes, before giving them to Parse.
 func (p *Protocol) Alive(now time.Time) {
-	p.now = now
+	p.now = p.at(now)
 	if p.state == Open && p.ka == kaOutstanding {
 		p.ka = kaIdle
-		p.pingDue = now.Add(p.pingInterval)
+		p.due = p.after(p.now, p.pingInterval)
 	}
 }
 
@@ -209,18 +219,9 @@ func (p *Protocol) Alive(now time.Time) {
 // after each batch of calls and keeps one timer (or a timing wheel slot)
 // per connection.
 func (p *Protocol) Deadline() time.Time {
-	switch p.state {
-	case Open:
-		switch {
-		case p.pingInterval <= 0:
-			return time.Time{}
-		case p.ka == kaIdle:
-			return p.pingDue
-		default:
-			return p.pongDue
-		}
-	case Closing:
-		return p.closeDeadline
+	switch {
+	case p.state == Closing, p.state == Open && p.pingInterval > 0:
+		return p.base.Add(time.Duration(p.due))
 	}
 	return time.Time{}
 }
@@ -234,47 +235,52 @@ func (p *Protocol) Deadline() time.Time {
 // cleanly, for a client that only waited for the server to close the
 // transport). The connection is then Closed.
 func (p *Protocol) Tick(now time.Time) {
-	p.now = now
+	p.now = p.at(now)
+	if p.now < p.due {
+		return // early, or nothing scheduled
+	}
 	switch p.state {
 	case Open:
 		if p.pingInterval <= 0 {
 			return
 		}
 		if p.ka != kaIdle {
-			if !now.Before(p.pongDue) {
-				p.finish(&CloseError{Code: closecode.Abnormal, Reason: "keepalive timeout", Err: ErrKeepaliveTimeout})
-			}
+			p.finish(&CloseError{Code: closecode.Abnormal, Reason: "keepalive timeout", Err: ErrKeepaliveTimeout})
 			return
 		}
-		if !now.Before(p.pingDue) {
-			p.ka = kaQueued
-			// Even before it is written: a ping that cannot be written in
-			// PongTimeout shows a peer that does not read.
-			p.pongDue = now.Add(p.pongTimeout)
-			p.releaseIdle()
-		}
+		p.ka = kaQueued
+		// Even before it is written: a ping that cannot be written in
+		// PongTimeout shows a peer that does not read.
+		p.due = p.after(p.now, p.pongTimeout)
+		p.releaseIdle()
 	case Closing:
-		if !now.Before(p.closeDeadline) {
-			p.finish(p.endResult(ErrCloseTimeout, true))
-		}
+		p.finish(p.endResult(ErrCloseTimeout, true))
 	}
 }
 
-// releaseIdle returns memory the connection does not use: the
-// compressor's flate.Writer when no compressed message was sent since the
-// previous call, and the buffers of the compressed read and write paths
-// when no message uses them.
+// releaseIdle returns memory the connection does not use: the spare
+// buffers when they were not needed since the previous call and hold
+// nothing, the compressor's flate.Writer when no compressed message was
+// sent since the previous call, and the buffers of the compressed read and
+// write paths when no message uses them.
 func (p *Protocol) releaseIdle() {
-	if p.comp == nil {
+	// A control frame cut short may wait over ticks; a pong in them
+	// cannot (it goes out with the ping queued now), but is checked all
+	// the same.
+	if !p.spareUsed && p.clen == 0 && !(p.pongQueued && p.pongLen > pongInline) {
+		p.spare = nil
+	}
+	p.spareUsed = false
+	if p.z == nil {
 		return
 	}
-	if !p.compUsed && !p.wOpen {
-		p.comp.Release()
-		p.cout = nil
+	if !p.z.compUsed && !p.wOpen {
+		p.z.comp.Release()
+		p.z.cout = nil
 	}
-	p.compUsed = false
+	p.z.compUsed = false
 	if !p.inMsg {
-		p.cbuf, p.chunk = nil, nil
+		p.z.cbuf, p.z.chunk = nil, nil
 	}
 }
 
@@ -307,13 +313,17 @@ func (p *Protocol) Abort(reason string, err error) {
 // endResult is how the connection ends when its transport does, with cause
 // (timeout: the close timeout expired).
 func (p *Protocol) endResult(cause error, timeout bool) *CloseError {
+	if c := p.cl; c != nil {
+		switch {
+		case c.failErr != nil:
+			return &CloseError{Code: c.failErr.Code, Reason: c.failErr.Reason, Err: c.failErr}
+		case p.closeRecv && p.closeSent:
+			return &CloseError{Code: c.recvCode, Reason: c.recvReason, Clean: true}
+		case p.closeRecv:
+			return &CloseError{Code: c.recvCode, Reason: c.recvReason, Err: cause}
+		}
+	}
 	switch {
-	case p.failErr != nil:
-		return &CloseError{Code: p.failErr.Code, Reason: p.failErr.Reason, Err: p.failErr}
-	case p.closeRecv && p.closeSent:
-		return &CloseError{Code: p.recvCode, Reason: p.recvReason, Clean: true}
-	case p.closeRecv:
-		return &CloseError{Code: p.recvCode, Reason: p.recvReason, Err: cause}
 	case p.closeQueued && timeout:
 		return &CloseError{Code: closecode.Abnormal, Reason: "no close frame from the peer", Err: cause}
 	case p.closeQueued:
@@ -331,9 +341,11 @@ func (p *Protocol) finish(ce *CloseError) {
 	p.wOpen = false
 	p.pongQueued = false
 	p.halfClose = false
-	if p.comp != nil {
-		p.comp.Close()
-		p.dec.Close()
+	if z := p.z; z != nil {
+		z.comp.Close()
+		z.dec.Close()
+		z.cbuf, z.chunk, z.cout, z.csrc.b = nil, nil, nil, nil
 	}
-	p.cbuf, p.chunk, p.cout, p.csrc.b = nil, nil, nil, nil
+	p.spare = nil
+	p.cl = nil
 }

@@ -2,6 +2,7 @@ package protocol_test
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -128,5 +129,60 @@ func TestPendingOrder(t *testing.T) {
 	p.PendingWritten(t0.Add(2 * time.Second))
 	if !p.HalfClose() {
 		t.Fatal("no half close")
+	}
+}
+
+// TestKeepaliveWrittenWhileClosing checks that a keepalive ping written
+// after the close handshake started leaves the handshake's deadline alone,
+// and that a monotonic clock reading is honoured.
+func TestKeepaliveWrittenWhileClosing(t *testing.T) {
+	start := time.Now() // with a monotonic reading
+	p, err := protocol.New(protocol.Config{Role: frame.Server, PingInterval: time.Second, PongTimeout: time.Minute, CloseTimeout: 2 * time.Second}, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := start.Add(time.Second)
+	if dl := p.Deadline(); !dl.Equal(due) || time.Until(dl) > time.Second {
+		t.Fatalf("first deadline %v", dl)
+	}
+	p.Tick(due)
+	out := p.AppendPending(nil) // the ping, in flight
+	closed := due.Add(time.Millisecond)
+	if err := p.Close(closecode.Normal, "bye", closed); err != nil {
+		t.Fatal(err)
+	}
+	p.PendingWritten(closed.Add(time.Millisecond))
+	if dl := p.Deadline(); !dl.Equal(closed.Add(2 * time.Second)) {
+		t.Fatalf("deadline %v, want the close timeout's %v", dl, closed.Add(2*time.Second))
+	}
+	if fs := frames(t, out, frame.Server); len(fs) != 1 || fs[0].h.Opcode != frame.OpPing {
+		t.Fatalf("frames %+v", fs)
+	}
+	p.Tick(closed.Add(2*time.Second - 1))
+	if p.State() != protocol.Closing {
+		t.Fatalf("state %v before the close timeout", p.State())
+	}
+	p.Tick(closed.Add(2 * time.Second))
+	if ce := p.Result(); ce == nil || !errors.Is(ce, protocol.ErrCloseTimeout) {
+		t.Fatalf("result %v", ce)
+	}
+}
+
+// TestFarDeadline checks that a timeout too long to add to the clock
+// without overflow puts the deadline some 292 years away, not in the past.
+func TestFarDeadline(t *testing.T) {
+	const forever = time.Duration(math.MaxInt64)
+	p := newProto(t, protocol.Config{Role: frame.Server, CloseTimeout: forever, PingInterval: forever})
+	now := t0.Add(time.Hour)
+	p.Alive(now)
+	if err := p.Close(closecode.Normal, "", now); err != nil {
+		t.Fatal(err)
+	}
+	p.Tick(now.Add(1000 * time.Hour))
+	if p.State() != protocol.Closing {
+		t.Fatalf("state %v", p.State())
+	}
+	if dl, soon := p.Deadline(), t0.Add(290*365*24*time.Hour); dl.Before(soon) {
+		t.Fatalf("deadline %v, before %v", dl, soon)
 	}
 }

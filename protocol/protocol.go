@@ -3,6 +3,7 @@ package protocol
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -159,72 +160,148 @@ const (
 // concurrent use; a driver calling it from several goroutines serializes
 // the calls.
 type Protocol struct {
+	// The fields are ordered by size, which leaves no padding: an idle
+	// connection holds little more than this struct.
+
 	// Configuration, resolved.
-	role         frame.Role
 	readLimit    int64 // <= 0: none
-	stream       bool  // SetStream: no limit on uncompressed messages
 	maxFrame     int
 	pingInterval time.Duration // <= 0: keepalive off
 	pongTimeout  time.Duration
 	closeTimeout time.Duration
-	threshold    int
-	rules        frame.Rules
 
-	state  State
+	// Times are kept as nanoseconds since base, the time New was given
+	// (see at), which costs 8 bytes instead of a time.Time's 24 and keeps
+	// the monotonic clock reading of base.
+	base time.Time
+	now  int64 // the latest time the driver reported
+	// due is the time Deadline returns: while Open, the next keepalive
+	// ping when ka == kaIdle, else the end of the wait for the peer's
+	// answer; while Closing, the end of the close handshake's step.
+	due int64
+
 	result *CloseError
-	now    time.Time // the latest time the driver reported
+	z      *compState  // nil without compression
+	spare  *spare      // nil until a connection needs it
+	cl     *closeState // nil until the close handshake starts
+
+	// Read side: the frame being read (in a data frame, cur.Length counts
+	// the payload bytes left), and the payload bytes of the incoming
+	// message's frames, saturating.
+	cur    frame.Header
+	rawLen int64
+
+	state State
+	role  frame.Role
 
 	// Read side.
+	stream  bool // SetStream: no limit on uncompressed messages
 	rs      readState
-	hlen    int // bytes in hbuf
-	cur     frame.Header
-	remain  int64 // payload bytes left in cur
-	mpos    int   // masking key position in cur
-	clen    int   // bytes of a control payload in ctrl
+	hlen    uint8 // bytes in hbuf
+	mpos    uint8 // masking key position in cur
+	clen    uint8 // bytes of a control payload in spare.ctrl
 	inMsg   bool
 	msgType MessageType
-	msgComp bool  // the incoming message is compressed
-	decEOF  bool  // the inflated message ended; its end is reported next
-	msgLen  int64 // bytes of the incoming message delivered (inflated)
-	rawLen  int64 // payload bytes of the incoming message's frames, saturating
+	msgComp bool // the incoming message is compressed
 	utf8    utf8valid.Validator
-	dec     *deflate.Decompressor
-	cbuf    []byte    // compressed payload of the incoming message
-	csrc    bufReader // reads cbuf for dec
-	chunk   []byte    // inflated output, inflateChunk bytes
+	hbuf    [frame.MaxHeaderSize]byte
 
 	// Write side.
-	comp     *deflate.Compressor
-	compUsed bool // comp took a message since the last keepalive tick
 	wOpen    bool // an outgoing message is open
 	wStarted bool // its first frame was produced
 	wComp    bool // it is compressed
 	wFed     bool // the compressor took bytes of it
 	wType    MessageType
-	cout     []byte // compressed output not yet framed
 
 	// Pending control frames and the close handshake.
-	pongQueued    bool
-	pongLen       int
-	ka            kaState
-	pingDue       time.Time // ka == kaIdle
-	pongDue       time.Time // ka != kaIdle
-	closeQueued   bool      // our close frame (or echo) is queued or gone
-	closeEncoded  bool      // AppendPending returned it
-	closeSent     bool      // the driver reported it written
-	closeRecv     bool      // the peer's close frame arrived
-	peerFirst     bool      // the peer's close arrived before we queued ours
-	halfClose     bool      // the driver should shut down its write side
-	closeLen      int
-	recvCode      closecode.Code
-	recvReason    string
-	failErr       *closecode.Error // the peer's fault the connection failed with
-	closeDeadline time.Time
+	pongQueued   bool
+	pongLen      uint8 // in pongInline, or when longer in spare.pong
+	pongInline   [pongInline]byte
+	spareUsed    bool // spare was needed since the last keepalive tick
+	ka           kaState
+	closeQueued  bool // our close frame (or echo) is queued or gone
+	closeEncoded bool // AppendPending returned it
+	closeSent    bool // the driver reported it written
+	closeRecv    bool // the peer's close frame arrived
+	peerFirst    bool // the peer's close arrived before we queued ours
+	halfClose    bool // the driver should shut down its write side
+}
 
-	hbuf     [frame.MaxHeaderSize]byte
-	ctrl     [frame.MaxControlPayload]byte
-	pongBuf  [frame.MaxControlPayload]byte
-	closeBuf [frame.MaxControlPayload]byte
+// closeState is the state of the close handshake, allocated when it
+// starts: of many idle connections few are closing at any time.
+type closeState struct {
+	failErr    *closecode.Error // the peer's fault the connection failed with
+	reason     string           // of our close frame, until it is encoded
+	recvReason string           // of the peer's close frame
+	code       closecode.Code   // of our close frame, while queued
+	recvCode   closecode.Code   // of the peer's close frame
+}
+
+// closing returns the state of the close handshake, allocating it if
+// needed.
+func (p *Protocol) closing() *closeState {
+	if p.cl == nil {
+		p.cl = new(closeState)
+	}
+	return p.cl
+}
+
+// compState is the state of permessage-deflate, held only by connections
+// that negotiated it.
+type compState struct {
+	dec       *deflate.Decompressor
+	comp      *deflate.Compressor
+	cbuf      []byte    // compressed payload of the incoming message
+	csrc      bufReader // reads cbuf for dec
+	chunk     []byte    // inflated output, inflateChunk bytes
+	cout      []byte    // compressed output not yet framed
+	msgLen    int64     // bytes of the incoming message delivered (inflated)
+	threshold int
+	decEOF    bool // the inflated message ended; its end is reported next
+	compUsed  bool // comp took a message since the last keepalive tick
+}
+
+// pongInline is the longest ping payload whose pong a Protocol holds
+// without its spare buffers: peers' pings carry a few bytes if any (a
+// counter, a timestamp). 27 fills the struct's last word.
+const pongInline = 27
+
+// spare holds the buffers an idle connection does not need, allocated on
+// first need and dropped at a keepalive ping after a whole interval without
+// need (see releaseIdle), so that a peer doing without them costs nothing
+// and one needing them often costs one allocation per ping interval at
+// most.
+type spare struct {
+	ctrl [frame.MaxControlPayload]byte // a control frame cut short by the end of Parse's input
+	pong [frame.MaxControlPayload]byte // a pong payload longer than pongInline
+}
+
+// spareBufs returns the spare buffers, allocating them if needed.
+func (p *Protocol) spareBufs() *spare {
+	if p.spare == nil {
+		p.spare = new(spare)
+	}
+	p.spareUsed = true
+	return p.spare
+}
+
+// pong returns the payload of the queued pong.
+func (p *Protocol) pong() []byte {
+	if p.pongLen <= pongInline {
+		return p.pongInline[:p.pongLen]
+	}
+	return p.spare.pong[:p.pongLen]
+}
+
+// setPong queues a pong with payload, of at most 125 bytes.
+func (p *Protocol) setPong(payload []byte) {
+	p.pongLen = uint8(len(payload))
+	if len(payload) <= pongInline {
+		copy(p.pongInline[:], payload)
+	} else {
+		copy(p.spareBufs().pong[:], payload)
+	}
+	p.pongQueued = true
 }
 
 // New returns the state machine of a connection whose opening handshake
@@ -250,8 +327,7 @@ func New(cfg Config, now time.Time) (*Protocol, error) {
 		pongTimeout:  cfg.PongTimeout,
 		closeTimeout: cfg.CloseTimeout,
 		state:        Open,
-		now:          now,
-		rules:        frame.Rules{Role: cfg.Role},
+		base:         now,
 	}
 	if p.readLimit == 0 {
 		p.readLimit = DefaultReadLimit
@@ -278,17 +354,32 @@ func New(cfg Config, now time.Time) (*Protocol, error) {
 			return nil, configError("negative compression threshold %d", c.Threshold)
 		}
 		server := cfg.Role == frame.Server
-		p.comp = cfg.Compression.NewCompressor(*d, server)
-		p.dec = deflate.NewDecompressor(*d, server)
-		if cfg.Compression != nil {
-			p.threshold = cfg.Compression.Threshold
+		p.z = &compState{
+			comp: cfg.Compression.NewCompressor(*d, server),
+			dec:  deflate.NewDecompressor(*d, server),
 		}
-		p.rules.AllowedRsv = frame.RSV1
+		if cfg.Compression != nil {
+			p.z.threshold = cfg.Compression.Threshold
+		}
 	}
 	if p.pingInterval > 0 {
-		p.pingDue = now.Add(p.pingInterval)
+		p.due = p.after(0, p.pingInterval)
 	}
 	return p, nil
+}
+
+// at returns t as the Protocol keeps times: nanoseconds since base,
+// measured on the monotonic clock when both have a reading of it, and
+// saturated some 292 years away.
+func (p *Protocol) at(t time.Time) int64 { return int64(t.Sub(p.base)) }
+
+// after returns the time d > 0 after t (both as at returns them),
+// saturating.
+func (p *Protocol) after(t int64, d time.Duration) int64 {
+	if t > math.MaxInt64-int64(d) {
+		return math.MaxInt64
+	}
+	return t + int64(d)
 }
 
 // State returns the connection's state: Open until a close frame is queued
@@ -303,7 +394,7 @@ func (p *Protocol) Result() *CloseError { return p.result }
 func (p *Protocol) Role() frame.Role { return p.role }
 
 // Compressed reports whether permessage-deflate was negotiated.
-func (p *Protocol) Compressed() bool { return p.dec != nil }
+func (p *Protocol) Compressed() bool { return p.z != nil }
 
 // MaxFrameSize returns the largest payload of the data frames the
 // Protocol produces.

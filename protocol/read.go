@@ -111,7 +111,7 @@ func (p *Protocol) Parse(in []byte) (ev Event, n int, err error) {
 				var hn int
 				h, hn, err = frame.ParseHeader(in[n:])
 				if err == frame.ErrShortHeader {
-					p.hlen = copy(p.hbuf[:], in[n:])
+					p.hlen = uint8(copy(p.hbuf[:], in[n:]))
 					return Event{}, len(in), nil
 				}
 				if err != nil {
@@ -129,9 +129,9 @@ func (p *Protocol) Parse(in []byte) (ev Event, n int, err error) {
 						return Event{}, n, p.fail(err)
 					}
 					k := copy(p.hbuf[p.hlen:need], in[n:])
-					p.hlen += k
+					p.hlen += uint8(k)
 					n += k
-					if p.hlen < need {
+					if int(p.hlen) < need {
 						return Event{}, n, nil
 					}
 				}
@@ -152,13 +152,14 @@ func (p *Protocol) Parse(in []byte) (ev Event, n int, err error) {
 				payload = in[n : n+l : n+l]
 				n += l
 			} else {
-				k := copy(p.ctrl[p.clen:l], in[n:])
-				p.clen += k
+				ctrl := &p.spareBufs().ctrl
+				k := copy(ctrl[p.clen:l], in[n:])
+				p.clen += uint8(k)
 				n += k
-				if p.clen < l {
+				if int(p.clen) < l {
 					return Event{}, n, nil
 				}
-				payload = p.ctrl[:l]
+				payload = ctrl[:l]
 				p.clen = 0
 			}
 			ev, err := p.control(payload)
@@ -168,15 +169,16 @@ func (p *Protocol) Parse(in []byte) (ev Event, n int, err error) {
 			return ev, n, nil
 
 		case rsData:
-			if p.remain == 0 {
+			if p.cur.Length == 0 {
 				if !p.cur.Fin {
 					p.rs = rsHeader
 					continue
 				}
 				if p.msgComp {
-					p.csrc.b = p.cbuf
-					p.dec.Reset(&p.csrc)
-					p.decEOF = false
+					p.z.csrc.b = p.z.cbuf
+					p.z.dec.Reset(&p.z.csrc)
+					p.z.decEOF = false
+					p.z.msgLen = 0
 					p.rs = rsInflate
 					continue
 				}
@@ -188,17 +190,17 @@ func (p *Protocol) Parse(in []byte) (ev Event, n int, err error) {
 				return Event{}, n, nil
 			}
 			k := avail
-			if int64(k) > p.remain {
-				k = int(p.remain)
+			if int64(k) > p.cur.Length {
+				k = int(p.cur.Length)
 			}
 			b := in[n : n+k : n+k]
 			n += k
-			p.remain -= int64(k)
+			p.cur.Length -= int64(k)
 			if p.cur.Masked {
-				p.mpos = mask.Apply(p.cur.Key, p.mpos, b)
+				p.mpos = uint8(mask.Apply(p.cur.Key, int(p.mpos), b))
 			}
 			if p.msgComp {
-				p.cbuf = append(p.cbuf, b...)
+				p.z.cbuf = append(p.z.cbuf, b...)
 				continue
 			}
 			if err := p.deliver(b); err != nil {
@@ -207,7 +209,7 @@ func (p *Protocol) Parse(in []byte) (ev Event, n int, err error) {
 			return Event{Kind: EventData, Data: b}, n, nil
 
 		case rsInflate:
-			if p.decEOF {
+			if p.z.decEOF {
 				ev, err := p.endMessage()
 				return ev, n, err
 			}
@@ -237,13 +239,17 @@ func (p *Protocol) PayloadPending() int64 {
 	if p.rs != rsData || p.msgComp {
 		return 0
 	}
-	return p.remain
+	return p.cur.Length
 }
 
 // header handles an accepted frame header h, checking it against the
 // protocol rules and the read limit. It reports whether h starts a message.
 func (p *Protocol) header(h frame.Header) (start bool, err error) {
-	if err := p.rules.Check(h); err != nil {
+	rules := frame.Rules{Role: p.role}
+	if p.z != nil {
+		rules.AllowedRsv = frame.RSV1
+	}
+	if err := rules.Check(h); err != nil {
 		return false, err
 	}
 	if h.Opcode.IsControl() {
@@ -256,7 +262,7 @@ func (p *Protocol) header(h frame.Header) (start bool, err error) {
 		return false, nil
 	}
 	cont := h.Opcode == frame.OpContinuation
-	if h.Rsv != 0 && (cont || p.dec == nil) {
+	if h.Rsv != 0 && (cont || p.z == nil) {
 		return false, errDataRsv
 	}
 	if !cont && p.inMsg {
@@ -285,13 +291,11 @@ func (p *Protocol) header(h frame.Header) (start bool, err error) {
 		p.inMsg = true
 		p.msgType = MessageType(h.Opcode)
 		p.msgComp = h.Rsv&frame.RSV1 != 0
-		p.msgLen = 0
 		p.rawLen = 0
 		p.utf8.Reset()
 	}
 	p.rawLen = addSat(p.rawLen, h.Length)
-	p.cur = h
-	p.remain = h.Length
+	p.cur = h // its Length now counts down
 	p.mpos = 0
 	p.rs = rsData
 	return !cont, nil
@@ -327,7 +331,9 @@ func addSat(a, b int64) int64 {
 // deliver accounts for b, the next bytes of the incoming message, and
 // checks them as UTF-8 for a text message. The caller checked the limit.
 func (p *Protocol) deliver(b []byte) error {
-	p.msgLen = addSat(p.msgLen, int64(len(b)))
+	if p.msgComp {
+		p.z.msgLen = addSat(p.z.msgLen, int64(len(b)))
+	}
 	if p.msgType == Text && !p.utf8.Write(b) {
 		return p.fail(errBadUTF8)
 	}
@@ -342,11 +348,11 @@ func (p *Protocol) endMessage() (Event, error) {
 	p.inMsg = false
 	p.rs = rsHeader
 	if p.msgComp {
-		p.csrc.b = nil
-		if cap(p.cbuf) > keepBuf {
-			p.cbuf = nil
+		p.z.csrc.b = nil
+		if cap(p.z.cbuf) > keepBuf {
+			p.z.cbuf = nil
 		} else {
-			p.cbuf = p.cbuf[:0]
+			p.z.cbuf = p.z.cbuf[:0]
 		}
 	}
 	return Event{Kind: EventMessageEnd}, nil
@@ -356,13 +362,13 @@ func (p *Protocol) endMessage() (Event, error) {
 // at its end. The chunk is bounded so that the read limit is seen crossed
 // with at most one byte over it.
 func (p *Protocol) inflate() ([]byte, error) {
-	if p.chunk == nil {
-		p.chunk = make([]byte, inflateChunk)
+	if p.z.chunk == nil {
+		p.z.chunk = make([]byte, inflateChunk)
 	}
-	buf := p.chunk
+	buf := p.z.chunk
 	lim := p.readLimit
 	if lim > 0 {
-		if rest := lim - p.msgLen; rest < int64(len(buf)) {
+		if rest := lim - p.z.msgLen; rest < int64(len(buf)) {
 			buf = buf[:rest+1] // enough to see the limit crossed, no more
 		}
 	}
@@ -371,20 +377,20 @@ func (p *Protocol) inflate() ([]byte, error) {
 	// are made before the data is deemed invalid, so that no loop runs
 	// without progress.
 	for range 8 {
-		k, err := p.dec.Read(buf)
-		if lim > 0 && int64(k) > lim-p.msgLen {
+		k, err := p.z.dec.Read(buf)
+		if lim > 0 && int64(k) > lim-p.z.msgLen {
 			return nil, errTooBig
 		}
 		switch {
 		case err == nil:
 		case err == io.EOF:
-			p.decEOF = true
+			p.z.decEOF = true
 		case errors.Is(err, deflate.ErrContextLost):
 			return nil, errLostDeflate
 		default:
 			return nil, errBadDeflate
 		}
-		if k > 0 || p.decEOF {
+		if k > 0 || p.z.decEOF {
 			return buf[:k], nil
 		}
 	}
@@ -402,8 +408,7 @@ func (p *Protocol) control(payload []byte) (Event, error) {
 	case frame.OpPing:
 		if !p.closeQueued {
 			// Only the latest ping needs an answer (RFC 6455 §5.5.3).
-			p.pongLen = copy(p.pongBuf[:], payload)
-			p.pongQueued = true
+			p.setPong(payload)
 		}
 		return Event{Kind: EventPing, Data: payload}, nil
 	case frame.OpPong:

@@ -31,7 +31,7 @@ func (p *Protocol) StartMessage(typ MessageType, size int) error {
 	}
 	p.wOpen, p.wStarted, p.wFed = true, false, false
 	p.wType = typ
-	p.wComp = p.comp != nil && (size < 0 || size >= p.threshold)
+	p.wComp = p.z != nil && (size < 0 || size >= p.z.threshold)
 	return nil
 }
 
@@ -97,13 +97,13 @@ func (p *Protocol) AppendFrame(dst, data []byte, fin bool) ([]byte, int, error) 
 		if n == 0 && !last {
 			return dst, 0, nil
 		}
-		p.wFed, p.compUsed = true, true
-		out := p.cout[:0]
+		p.wFed, p.z.compUsed = true, true
+		out := p.z.cout[:0]
 		if n > 0 {
-			out = p.comp.Write(out, data[:n])
+			out = p.z.comp.Write(out, data[:n])
 		}
 		if last {
-			out = p.comp.Finish(out)
+			out = p.z.comp.Finish(out)
 		}
 		return p.appendCompressed(dst, out, last), n, nil
 	}
@@ -124,8 +124,8 @@ func (p *Protocol) AppendFlush(dst []byte) ([]byte, error) {
 	if !p.wComp {
 		return dst, nil
 	}
-	p.wFed, p.compUsed = true, true
-	return p.appendCompressed(dst, p.comp.Flush(p.cout[:0]), false), nil
+	p.wFed, p.z.compUsed = true, true
+	return p.appendCompressed(dst, p.z.comp.Flush(p.z.cout[:0]), false), nil
 }
 
 // appendCompressed appends out, compressed bytes of the open message, as
@@ -143,7 +143,7 @@ func (p *Protocol) appendCompressed(dst, out []byte, last bool) []byte {
 	if cap(out) > keepBuf {
 		out = nil
 	}
-	p.cout = out[:0]
+	p.z.cout = out[:0]
 	return dst
 }
 
