@@ -20,7 +20,7 @@ func compressorHeld(t testing.TB, c *Conn) bool {
 	t.Helper()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	fw := reflect.ValueOf(c.p).Elem().FieldByName("comp").Elem().FieldByName("fw")
+	fw := reflect.ValueOf(c.p).Elem().FieldByName("z").Elem().FieldByName("comp").Elem().FieldByName("fw")
 	if !fw.IsValid() {
 		t.Fatal("deflate.Compressor has no fw field any more: update compressorHeld")
 	}
