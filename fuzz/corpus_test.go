@@ -41,6 +41,8 @@ func TestWriteCorpus(t *testing.T) {
 				fmt.Fprintf(&b, "[]byte(%s)\n", strconv.Quote(string(v)))
 			case string:
 				fmt.Fprintf(&b, "string(%s)\n", strconv.Quote(v))
+			case bool:
+				fmt.Fprintf(&b, "bool(%v)\n", v)
 			case uint8:
 				fmt.Fprintf(&b, "uint8(%d)\n", v)
 			case uint16:
@@ -118,6 +120,9 @@ func TestWriteCorpus(t *testing.T) {
 				w(role.target, fmt.Sprintf("%s-mode-%02x", s.name, mode), mode, s.stream)
 			}
 		}
+	}
+	for _, s := range connFramesIssue12Seeds() {
+		writeIssue12("FuzzConnFrames", "issue12-"+s.name, s.mode, s.client, s.spec)
 	}
 	for name, h := range lengthHeaders() {
 		write("FuzzFrameHeader", name, h, uint8(0), uint16(0))
