@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"os"
@@ -63,22 +62,20 @@ const connInputTimeout = 5 * time.Second
 // fuzzConn fails: stallTicks, plus twice the close timeout, the longest a
 // correct conn may wait without I/O.
 //
-// Once earlier inputs have left behind as many goroutines that never ended
-// (Reads spinning for good) as there are Ps, they starve the goroutines of
-// later inputs, whose stalls no longer tell anything: stall detection is
-// then off, and connInputTimeout alone bounds an input.
+// Goroutines that earlier inputs left behind (Reads spinning for good) starve
+// the goroutines of later inputs, which then go longer without progress
+// through no fault of theirs: the bound grows with their number, until
+// connInputTimeout is the shorter one.
 func connStallTicks() int {
-	if int(leakedReads.Load()) >= runtime.GOMAXPROCS(0) {
-		return math.MaxInt
-	}
-	return stallTicks + int(2*connCloseTimeout/stallTick)
+	return (stallTicks + int(2*connCloseTimeout/stallTick)) * (1 + int(leakedReads.Load()))
 }
 
 // leakedReads counts the inputs whose goroutines did not end.
 var leakedReads atomic.Int32
 
-// stallTeardownWait bounds the wait for the test's goroutines after a stall:
-// a Read that spins never returns.
+// stallTeardownWait bounds the wait for the test's goroutines after a stall
+// or a hang: a Read that spins never returns, and waiting longer would only
+// run into the fuzzing engine's own limit of 10 s per input.
 const stallTeardownWait = 200 * time.Millisecond
 
 // maskFrame returns a frame of the given opcode and payload, masked with a
@@ -357,6 +354,7 @@ func fuzzConn(t *testing.T, role frame.Role, mode uint8, stream []byte) connOutc
 	select {
 	case err = <-readErr:
 	case <-ctx.Done():
+		teardownWait = stallTeardownWait
 		dumpAndFail(t, "reading did not end")
 	case <-stall.stalled:
 		failStall("reading did not end")
@@ -373,6 +371,7 @@ func fuzzConn(t *testing.T, role frame.Role, mode uint8, stream []byte) connOutc
 	select {
 	case <-c.Done():
 	case <-time.After(connInputTimeout):
+		teardownWait = stallTeardownWait
 		dumpAndFail(t, "CloseNow did not tear the connection down")
 	}
 	p2.Close()
