@@ -15,9 +15,11 @@ import (
 // pendingCorpus is where TestWriteCorpus writes, instead of testdata/fuzz, the
 // seeds that fail until conn is fixed for issue 12 (defect 1: a continuation
 // whose length makes the message's total overflow int64 makes Read spin):
-// testdata/pending/<Target>/. go test ignores them there. Once the fix is in,
-// set issue12Fixed and rerun TestWriteCorpus (or git mv them to testdata/fuzz)
-// and remove testdata/pending.
+// testdata/pending/<Target>/, which go test ignores. It also holds inputs
+// found by fuzzing that reproduce the defect (found-*). Once the fix is in,
+// move every file to testdata/fuzz/<Target>/ (git mv), remove
+// testdata/pending, and set issue12Fixed so that TestWriteCorpus keeps
+// writing them there.
 var pendingCorpus = filepath.Join("testdata", "pending")
 
 // issue12Fixed tells TestWriteCorpus to write the seeds of issue 12 with the
