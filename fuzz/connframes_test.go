@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/hybi/ws/closecode"
-
 	"github.com/hybi/ws/frame"
 	"github.com/hybi/ws/mask"
 )
