@@ -8,6 +8,7 @@
 //	FuzzFrameReadHeader  frame.ReadHeader over a bufio.Reader and a plain reader, with random chunking
 //	FuzzConnServer       a whole incoming byte stream read by a server-side conn.Conn
 //	FuzzConnClient       the same for a client-side conn.Conn
+//	FuzzConnFrames       a conn.Conn of either role reading frames built from fuzzed specs (header bits, length classes, payload, masking)
 //	FuzzUpgradeConn      handshake.Upgrader.UpgradeConn on a fuzzed request
 //	FuzzUpgradePaths     UpgradeConn against net/http + Upgrader.Upgrade on the same request
 //	FuzzDialResponse     handshake.Dialer.Dial reading a fuzzed response
@@ -21,7 +22,10 @@
 //
 // Each target states in its comment what it checks. Every target also runs
 // under a watchdog: an input that takes more than 10 s panics the process, so
-// that the fuzzing engine records a hang as a crasher.
+// that the fuzzing engine records a hang as a crasher. The conn targets fail
+// sooner: an input after which the conn makes no progress (no byte read or
+// written, no payload returned) for about 300 ms while the application still
+// reads fails as blocked or spinning, by the CPU time used meanwhile.
 //
 // The seed corpora live in testdata/fuzz/<Target>/ (go's "go test fuzz v1"
 // format), next to the f.Add seeds in the code: the RFC 6455 §5.7 frames,
@@ -38,7 +42,14 @@
 // (or go test ./...) replays the whole corpus as regression tests.
 //
 // Every crasher ever found stays in its target's corpus under testdata/fuzz,
-// so the replay checks its fix.
+// so the replay checks its fix. Seeds that reproduce a defect not fixed yet
+// wait in testdata/pending/<Target>/, which go test ignores, until the fix
+// lands (see pendingCorpus in corpus_test.go); replay them, from the module
+// root, with
+//
+//	mkdir -p fuzz/testdata/fuzz/FuzzConnFrames
+//	cp fuzz/testdata/pending/FuzzConnFrames/* fuzz/testdata/fuzz/FuzzConnFrames/
+//	go test ./fuzz/ -run '^FuzzConnFrames$'
 //
 // To fuzz one target, from the module root:
 //
