@@ -354,8 +354,8 @@ func connFramesSeeds() []connFramesSeed {
 // connFramesIssue12Seeds returns inputs of FuzzConnFrames that reproduce
 // issue 12, defect 1: a non-final data frame, then a continuation whose
 // 64-bit length makes the message's total overflow int64, then more than
-// ReadLimit payload bytes. On cf22e26, Read spins. They are not f.Add seeds
-// but corpus files (see pendingCorpus).
+// ReadLimit payload bytes. On cf22e26, Read spins. They are corpus files,
+// written by TestWriteCorpus.
 func connFramesIssue12Seeds() []connFramesSeed {
 	var seeds []connFramesSeed
 	for _, c := range []struct {

@@ -12,20 +12,6 @@ import (
 	"github.com/hybi/ws/frame"
 )
 
-// pendingCorpus is where TestWriteCorpus writes, instead of testdata/fuzz, the
-// seeds that fail until conn is fixed for issue 12 (defect 1: a continuation
-// whose length makes the message's total overflow int64 makes Read spin):
-// testdata/pending/<Target>/, which go test ignores. It also holds inputs
-// found by fuzzing that reproduce the defect (found-*). Once the fix is in,
-// move every file to testdata/fuzz/<Target>/ (git mv), remove
-// testdata/pending, and set issue12Fixed so that TestWriteCorpus keeps
-// writing them there.
-var pendingCorpus = filepath.Join("testdata", "pending")
-
-// issue12Fixed tells TestWriteCorpus to write the seeds of issue 12 with the
-// others.
-const issue12Fixed = false
-
 // TestWriteCorpus writes the named seed inputs of testdata/fuzz when
 // HYBI_WRITE_CORPUS is set: go test ./fuzz/ -run TestWriteCorpus with
 // HYBI_WRITE_CORPUS=1. It only adds or rewrites its own files (named seed-*),
@@ -66,15 +52,6 @@ func TestWriteCorpus(t *testing.T) {
 	write := func(target, name string, args ...any) {
 		writeIn(filepath.Join("testdata", "fuzz"), target, name, args...)
 	}
-	// writeIssue12 writes a seed that fails until issue 12 is fixed.
-	writeIssue12 := func(target, name string, args ...any) {
-		if issue12Fixed {
-			write(target, name, args...)
-		} else {
-			writeIn(pendingCorpus, target, name, args...)
-		}
-	}
-
 	rfcNames := []string{"rfc-unmasked-text", "rfc-masked-text", "rfc-fragment-1", "rfc-fragment-2",
 		"rfc-unmasked-ping", "rfc-masked-pong", "rfc-256-binary", "rfc-64k-binary"}
 	for i, b := range rfcFrames {
@@ -115,16 +92,12 @@ func TestWriteCorpus(t *testing.T) {
 				modes = []uint8{0, modeCompress, modeCompress | modeTakeover | modeReader | modeChunk1}
 			}
 			for _, mode := range modes {
-				w := write
-				if s.overflow {
-					w = writeIssue12
-				}
-				w(role.target, fmt.Sprintf("%s-mode-%02x", s.name, mode), mode, s.stream)
+				write(role.target, fmt.Sprintf("%s-mode-%02x", s.name, mode), mode, s.stream)
 			}
 		}
 	}
 	for _, s := range connFramesIssue12Seeds() {
-		writeIssue12("FuzzConnFrames", "issue12-"+s.name, s.mode, s.client, s.spec)
+		write("FuzzConnFrames", "issue12-"+s.name, s.mode, s.client, s.spec)
 	}
 	for name, h := range lengthHeaders() {
 		write("FuzzFrameHeader", name, h, uint8(0), uint16(0))

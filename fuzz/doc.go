@@ -42,14 +42,7 @@
 // (or go test ./...) replays the whole corpus as regression tests.
 //
 // Every crasher ever found stays in its target's corpus under testdata/fuzz,
-// so the replay checks its fix. Seeds that reproduce a defect not fixed yet
-// wait in testdata/pending/<Target>/, which go test ignores, until the fix
-// lands (see pendingCorpus in corpus_test.go); replay them, from the module
-// root, with
-//
-//	mkdir -p fuzz/testdata/fuzz/FuzzConnFrames
-//	cp fuzz/testdata/pending/FuzzConnFrames/* fuzz/testdata/fuzz/FuzzConnFrames/
-//	go test ./fuzz/ -run '^FuzzConnFrames$'
+// so the replay checks its fix.
 //
 // To fuzz one target, from the module root:
 //

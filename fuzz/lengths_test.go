@@ -37,7 +37,7 @@ type lengthSeed struct {
 	// overflow is set on an uncompressed message whose frame lengths add
 	// up to more than MaxInt64, with more than the read limit sent: on
 	// cf22e26 the sum wraps negative, passes the read-limit check and Read
-	// spins (issue 12, defect 1). See pendingCorpus.
+	// spins (issue 12, defect 1).
 	overflow bool
 }
 
