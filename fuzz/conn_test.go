@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -52,8 +53,30 @@ const connReadLimit = 1000
 // that inputs after which the conn waits for a close frame in vain are cheap.
 var connCloseTimeout = 5 * time.Millisecond
 
-// connInputTimeout bounds the handling of one input.
+// connInputTimeout bounds the handling of one input that keeps making
+// progress; a conn that stops making progress is caught sooner, by a
+// stallWatch.
 const connInputTimeout = 5 * time.Second
+
+// connStallTicks is the number of stallTicks without progress after which
+// fuzzConn fails: stallTicks, plus twice the close timeout, the longest a
+// correct conn may wait without I/O.
+//
+// Goroutines that earlier inputs left behind (Reads spinning for good) starve
+// the goroutines of later inputs, which then go longer without progress
+// through no fault of theirs: the bound grows with their number, until
+// connInputTimeout is the shorter one.
+func connStallTicks() int {
+	return (stallTicks + int(2*connCloseTimeout/stallTick)) * (1 + int(leakedReads.Load()))
+}
+
+// leakedReads counts the inputs whose goroutines did not end.
+var leakedReads atomic.Int32
+
+// stallTeardownWait bounds the wait for the test's goroutines after a stall
+// or a hang: a Read that spins never returns, and waiting longer would only
+// run into the fuzzing engine's own limit of 10 s per input.
+const stallTeardownWait = 200 * time.Millisecond
 
 // maskFrame returns a frame of the given opcode and payload, masked with a
 // fixed key when masked is set.
@@ -138,8 +161,10 @@ func FuzzConnClient(f *testing.F) {
 // whether the peer then ends its side (EOF) or stays open and answers the
 // close that the test then starts.
 //
-// Whatever the input, the conn never panics, hangs (connInputTimeout) or leaks
-// goroutines; reading yields messages (text ones valid UTF-8, none over the
+// Whatever the input, the conn never panics, hangs or spins (a stallWatch
+// fails the input once the conn has made no progress, no byte read or written
+// and no payload returned, for about 300 ms while the application is still
+// reading; connInputTimeout bounds the rest) or leaks goroutines; reading yields messages (text ones valid UTF-8, none over the
 // limit) then a *conn.CloseError whose code is ValidOnWire, NoStatus or
 // Abnormal; what it sent is well-formed frames for its role, with at most one
 // close frame, last, whose payload is empty or has a code that is
@@ -156,8 +181,21 @@ func fuzzConn(t *testing.T, role frame.Role, mode uint8, stream []byte) connOutc
 	ctx, cancel := context.WithTimeout(context.Background(), connInputTimeout)
 	defer cancel()
 
+	stall := watchStall(connStallTicks())
+	defer stall.Stop()
+	teardownWait := connInputTimeout
+	// failStall fails the input after a stall: it cancels ctx, which ends
+	// a harness loop over a Reader that keeps returning nothing, and does
+	// not wait long for the goroutines, as a spinning Read never returns.
+	failStall := func(what string) {
+		t.Helper()
+		cancel()
+		teardownWait = stallTeardownWait
+		dumpAndFail(t, what+": "+stall.why)
+	}
+
 	p1, p2 := net.Pipe()
-	local := &halfConn{Conn: p1}
+	local := &halfConn{Conn: p1, progress: stall.progress}
 	opts := conn.Options{
 		ReadLimit:    connReadLimit,
 		CloseTimeout: connCloseTimeout,
@@ -190,8 +228,9 @@ func fuzzConn(t *testing.T, role frame.Role, mode uint8, stream []byte) connOutc
 		go func() { wg.Wait(); close(done) }()
 		select {
 		case <-done:
-		case <-time.After(connInputTimeout):
-			t.Errorf("goroutines of the test did not end")
+		case <-time.After(teardownWait):
+			leakedReads.Add(1)
+			t.Errorf("goroutines of the test did not end within %v", teardownWait)
 		}
 	}()
 
@@ -295,13 +334,15 @@ func fuzzConn(t *testing.T, role frame.Role, mode uint8, stream []byte) connOutc
 	go func() {
 		defer wg.Done()
 		var err error
-		msgs, err = readAll(ctx, t, c, mode&modeReader != 0)
+		msgs, err = readAll(ctx, t, c, mode&modeReader != 0, stall.progress)
 		readErr <- err
 	}()
 	if mode&modePeerOpen != 0 {
 		select {
 		case <-peer.writerDone:
 		case <-ctx.Done():
+		case <-stall.stalled:
+			failStall("the stream was not read to the end")
 		}
 		err := c.Close(closecode.Normal, "bye")
 		var ce *conn.CloseError
@@ -313,8 +354,12 @@ func fuzzConn(t *testing.T, role frame.Role, mode uint8, stream []byte) connOutc
 	select {
 	case err = <-readErr:
 	case <-ctx.Done():
+		teardownWait = stallTeardownWait
 		dumpAndFail(t, "reading did not end")
+	case <-stall.stalled:
+		failStall("reading did not end")
 	}
+	stall.Stop()
 	var ce *conn.CloseError
 	if !errors.As(err, &ce) {
 		t.Fatalf("reading ended with %v (%T), not a *conn.CloseError", err, err)
@@ -326,6 +371,7 @@ func fuzzConn(t *testing.T, role frame.Role, mode uint8, stream []byte) connOutc
 	select {
 	case <-c.Done():
 	case <-time.After(connInputTimeout):
+		teardownWait = stallTeardownWait
 		dumpAndFail(t, "CloseNow did not tear the connection down")
 	}
 	p2.Close()
@@ -361,8 +407,9 @@ type connOutcome struct {
 	sent []byte
 }
 
-// readAll reads messages from c until an error, checking each one.
-func readAll(ctx context.Context, t *testing.T, c *conn.Conn, streaming bool) ([]string, error) {
+// readAll reads messages from c until an error, checking each one. It calls
+// progress for every read that returns payload or ends a message.
+func readAll(ctx context.Context, t *testing.T, c *conn.Conn, streaming bool, progress func()) ([]string, error) {
 	var buf []byte
 	var msgs []string
 	for {
@@ -376,6 +423,9 @@ func readAll(ctx context.Context, t *testing.T, c *conn.Conn, streaming bool) ([
 				small := make([]byte, 7)
 				for {
 					n, rerr := r.Read(small)
+					if n > 0 {
+						progress()
+					}
 					buf = append(buf, small[:n]...)
 					if rerr == io.EOF {
 						break
@@ -392,6 +442,7 @@ func readAll(ctx context.Context, t *testing.T, c *conn.Conn, streaming bool) ([
 		if err != nil {
 			return msgs, err
 		}
+		progress()
 		if len(msgs) < 100 {
 			msgs = append(msgs, string(buf))
 		}
@@ -596,11 +647,25 @@ func hasClose(b []byte) bool {
 
 // halfConn is the conn's end of the pipe. After closeRead, reads return
 // io.EOF, as after the peer half-closed a TCP connection, while writes still
-// go through.
+// go through. It calls progress, if set, after every read and every write
+// that moved bytes (not after errors: a loop of failing reads is no progress).
 type halfConn struct {
 	net.Conn
-	mu  sync.Mutex
-	eof bool
+	progress func()
+	mu       sync.Mutex
+	eof      bool
+}
+
+func (h *halfConn) moved(n int) {
+	if h.progress != nil && n > 0 {
+		h.progress()
+	}
+}
+
+func (h *halfConn) Write(p []byte) (int, error) {
+	n, err := h.Conn.Write(p)
+	h.moved(n)
+	return n, err
 }
 
 var aLongTimeAgo = time.Unix(1, 0)
@@ -623,6 +688,7 @@ func (h *halfConn) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	n, err := h.Conn.Read(p)
+	h.moved(n)
 	if err != nil && h.isEOF() {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {

@@ -20,7 +20,7 @@ func TestWriteCorpus(t *testing.T) {
 	if os.Getenv("HYBI_WRITE_CORPUS") == "" {
 		t.Skip("set HYBI_WRITE_CORPUS=1 to write the seed corpus")
 	}
-	write := func(target, name string, args ...any) {
+	writeIn := func(root, target, name string, args ...any) {
 		var b strings.Builder
 		b.WriteString("go test fuzz v1\n")
 		for _, a := range args {
@@ -29,6 +29,8 @@ func TestWriteCorpus(t *testing.T) {
 				fmt.Fprintf(&b, "[]byte(%s)\n", strconv.Quote(string(v)))
 			case string:
 				fmt.Fprintf(&b, "string(%s)\n", strconv.Quote(v))
+			case bool:
+				fmt.Fprintf(&b, "bool(%v)\n", v)
 			case uint8:
 				fmt.Fprintf(&b, "uint8(%d)\n", v)
 			case uint16:
@@ -39,7 +41,7 @@ func TestWriteCorpus(t *testing.T) {
 				t.Fatalf("type %T", a)
 			}
 		}
-		dir := filepath.Join("testdata", "fuzz", target)
+		dir := filepath.Join(root, target)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +49,9 @@ func TestWriteCorpus(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-
+	write := func(target, name string, args ...any) {
+		writeIn(filepath.Join("testdata", "fuzz"), target, name, args...)
+	}
 	rfcNames := []string{"rfc-unmasked-text", "rfc-masked-text", "rfc-fragment-1", "rfc-fragment-2",
 		"rfc-unmasked-ping", "rfc-masked-pong", "rfc-256-binary", "rfc-64k-binary"}
 	for i, b := range rfcFrames {
@@ -76,6 +80,31 @@ func TestWriteCorpus(t *testing.T) {
 				write(role.target, fmt.Sprintf("stream-%02d-mode-%02x", i, mode), mode, s)
 			}
 		}
+	}
+
+	for _, role := range []struct {
+		target string
+		masked bool
+	}{{"FuzzConnServer", true}, {"FuzzConnClient", false}} {
+		for _, s := range lengthSeeds(role.masked) {
+			modes := []uint8{0, modeReader | modeChunk0, modePeerOpen | modeWrite, modeBuffered | 0x30 | modeChunk1, modeCompress | modeReader}
+			if s.rsv1 {
+				modes = []uint8{0, modeCompress, modeCompress | modeTakeover | modeReader | modeChunk1}
+			}
+			for _, mode := range modes {
+				write(role.target, fmt.Sprintf("%s-mode-%02x", s.name, mode), mode, s.stream)
+			}
+		}
+	}
+	for _, s := range connFramesIssue12Seeds() {
+		write("FuzzConnFrames", "issue12-"+s.name, s.mode, s.client, s.spec)
+	}
+	for name, h := range lengthHeaders() {
+		write("FuzzFrameHeader", name, h, uint8(0), uint16(0))
+		write("FuzzFrameHeader", name+"-limit", h, uint8(frame.RSV1), uint16(connReadLimit))
+		stream := append(append(append([]byte{}, rfcFrames[2]...), h...), noiseSeed(16)...)
+		write("FuzzFrameReadHeader", name+"-after-fragment", stream, []byte{1})
+		write("FuzzFrameReadHeader", name+"-after-fragment-chunks", stream, []byte{0, 5, 2, 17})
 	}
 
 	for name, r := range map[string]string{"chrome": chromeRequest, "firefox": firefoxRequest, "safari": safariRequest, "rfc6455": rfcRequest} {

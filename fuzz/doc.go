@@ -8,7 +8,7 @@
 //	FuzzFrameReadHeader  frame.ReadHeader over a bufio.Reader and a plain reader, with random chunking
 //	FuzzConnServer       a whole incoming byte stream read by a server-side conn.Conn
 //	FuzzConnClient       the same for a client-side conn.Conn
-//	FuzzConnFrames       conn.Conn in both roles fed frame sequences built from fuzzed (fin, rsv, opcode, length class, payload) tuples
+//	FuzzConnFrames       a conn.Conn of either role reading frames built from fuzzed specs (header bits, length classes, payload, masking)
 //	FuzzProtocolChunks   protocol.Protocol.Parse: one stream whole, byte by byte and in random chunks gives the same events and output
 //	FuzzProtocolInput    a protocol.Protocol fed arbitrary bytes in both roles, with and without compression, with driver calls between
 //	FuzzProtocolRoundTrip a client and a server protocol.Protocol exchange messages by every write path, then close cleanly
@@ -25,7 +25,10 @@
 //
 // Each target states in its comment what it checks. Every target also runs
 // under a watchdog: an input that takes more than 10 s panics the process, so
-// that the fuzzing engine records a hang as a crasher.
+// that the fuzzing engine records a hang as a crasher. The conn targets fail
+// sooner: an input after which the conn makes no progress (no byte read or
+// written, no payload returned) for about 300 ms while the application still
+// reads fails as blocked or spinning, by the CPU time used meanwhile.
 //
 // The seed corpora live in testdata/fuzz/<Target>/ (go's "go test fuzz v1"
 // format), next to the f.Add seeds in the code: the RFC 6455 §5.7 frames,

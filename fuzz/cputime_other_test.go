@@ -1,0 +1,6 @@
+//go:build !unix
+
+package fuzz
+
+// cpuTime returns 0 where the process's CPU time is not at hand.
+func cpuTime() int64 { return 0 }

@@ -1,0 +1,13 @@
+//go:build unix
+
+package fuzz
+
+import "syscall"
+
+// cpuTime returns the user and system CPU time of the process so far, in
+// nanoseconds.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
