@@ -41,20 +41,19 @@ func (c *Conn) read(ctx context.Context, watching bool, buf []byte) (MessageType
 		return 0, buf, err
 	}
 	for {
-		if left := c.payloadLeft(); left > 0 && c.rr == c.rw {
-			// The rest of a frame's payload, straight from the network
-			// into buf when it is large.
+		if left := c.payloadLeft(); left >= int64(c.opts.ReadBufferSize) && c.rr == c.rw {
+			// The rest of a large frame's payload, straight from the
+			// network into buf.
 			if cap(buf)-len(buf) < c.opts.ReadBufferSize {
 				buf = grow(buf, left)
 			}
-			if room := cap(buf) - len(buf); room >= c.opts.ReadBufferSize {
-				n, err := c.readDirect(buf[len(buf) : len(buf)+int(min(int64(room), left))])
-				if err != nil {
-					return 0, buf, c.readError(ctx, watching, err)
-				}
-				buf = buf[:len(buf)+n]
-				continue
+			room := cap(buf) - len(buf)
+			n, err := c.readDirect(buf[len(buf) : len(buf)+int(min(int64(room), left))])
+			if err != nil {
+				return 0, buf, c.readError(ctx, watching, err)
 			}
+			buf = buf[:len(buf)+n]
+			continue
 		}
 		ev, err := c.next(ctx, watching)
 		if err != nil {
