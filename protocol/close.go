@@ -201,14 +201,25 @@ func (p *Protocol) HalfClose() bool { return p.halfClose && p.state == Closing }
 func (p *Protocol) PeerClosedFirst() bool { return p.peerFirst }
 
 // Alive tells the Protocol that bytes from the peer reached the transport
-// at now. Any byte answers a keepalive ping written before it; the next
-// ping is due PingInterval after the answer. Call it whenever a read from
-// the transport returns bytes, before giving them to Parse.
+// at now. Any byte answers a keepalive ping that was due before it, once
+// the ping was handed to the driver (AppendPending): its answer can arrive
+// before the driver, on another goroutine, reports the ping written. The
+// next ping is due PingInterval after the answer. A byte that arrives while
+// the ping still waits to be written, behind a long write, shows the peer
+// alive too: the ping gets another PongTimeout to go out, and goes out.
+// Call Alive whenever a read from the transport returns bytes, before
+// giving them to Parse.
 func (p *Protocol) Alive(now time.Time) {
 	p.now = p.at(now)
-	if p.state == Open && p.ka == kaOutstanding {
+	if p.state != Open {
+		return
+	}
+	switch p.ka {
+	case kaInFlight, kaOutstanding:
 		p.ka = kaIdle
 		p.due = p.after(p.now, p.pingInterval)
+	case kaQueued:
+		p.due = p.after(p.now, p.pongTimeout)
 	}
 }
 

@@ -36,8 +36,6 @@ func TestKeepalive(t *testing.T) {
 	if len(fs) != 1 || fs[0].h.Opcode != frame.OpPing || string(fs[0].payload) != "hybi keepalive" {
 		t.Fatalf("ping %+v", fs)
 	}
-	// Bytes that arrive before the ping is written do not answer it.
-	p.Alive(due.Add(time.Second))
 	written := due.Add(2 * time.Second)
 	p.PendingWritten(written)
 	if dl := p.Deadline(); !dl.Equal(written.Add(timeout)) {
@@ -61,6 +59,48 @@ func TestKeepalive(t *testing.T) {
 	p.Tick(written.Add(timeout))
 	ce := wantClose(t, p, closecode.Abnormal, false)
 	if !errors.Is(ce, protocol.ErrKeepaliveTimeout) || ce.Reason != "keepalive timeout" {
+		t.Fatalf("result %v", ce)
+	}
+}
+
+// The answer to a ping can arrive before the driver reports the ping
+// written (the writer and the reader are different goroutines): it counts.
+func TestKeepaliveAnsweredInFlight(t *testing.T) {
+	const interval, timeout = 10 * time.Second, 3 * time.Second
+	p := newProto(t, protocol.Config{Role: frame.Server, PingInterval: interval, PongTimeout: timeout})
+	due := t0.Add(interval)
+	p.Tick(due)
+	p.AppendPending(nil)
+	answered := due.Add(time.Millisecond)
+	p.Alive(answered)
+	p.PendingWritten(due.Add(2 * time.Millisecond))
+	if dl := p.Deadline(); !dl.Equal(answered.Add(interval)) {
+		t.Fatalf("deadline %v, want the next ping an interval after the answer", dl)
+	}
+	p.Tick(due.Add(timeout + time.Second))
+	if p.State() != protocol.Open {
+		t.Fatal("torn down although the ping was answered")
+	}
+}
+
+// Bytes from the peer while the ping waits behind a long write show it
+// alive: the ping gets another PongTimeout to go out.
+func TestKeepaliveQueuedPeerAlive(t *testing.T) {
+	const interval, timeout = 10 * time.Second, 3 * time.Second
+	p := newProto(t, protocol.Config{Role: frame.Server, PingInterval: interval, PongTimeout: timeout})
+	due := t0.Add(interval)
+	p.Tick(due)
+	alive := due.Add(timeout - time.Millisecond)
+	p.Alive(alive)
+	p.Tick(due.Add(timeout))
+	if p.State() != protocol.Open || !p.HasPending() {
+		t.Fatalf("state %v, ping queued %v", p.State(), p.HasPending())
+	}
+	if dl := p.Deadline(); !dl.Equal(alive.Add(timeout)) {
+		t.Fatalf("deadline %v", dl)
+	}
+	p.Tick(alive.Add(timeout))
+	if ce := wantClose(t, p, closecode.Abnormal, false); !errors.Is(ce, protocol.ErrKeepaliveTimeout) {
 		t.Fatalf("result %v", ce)
 	}
 }
