@@ -346,10 +346,16 @@ func (c *Conn) readError(ctx context.Context, watching bool, err error) error {
 	}
 	// A frame being written, our close frame perhaps, reports its
 	// outcome first: the peer may have answered it before the write call
-	// returned. Writes are bounded, and fail once the peer is gone.
+	// returned. Writes are bounded, and fail once the peer is gone. Control
+	// frames queued behind that write, such as the answer to the peer's
+	// close frame, go out then: the peer may have closed only its side.
 	t := time.NewTimer(c.opts.CloseTimeout)
 	select {
 	case c.fmu <- struct{}{}:
+		if c.w.ctl.Load() {
+			c.w.ctl.Store(false)
+			c.sendControlLocked(true)
+		}
 		c.transportEnded(err)
 		<-c.fmu
 	case <-t.C:
