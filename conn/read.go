@@ -47,8 +47,12 @@ func (c *Conn) read(ctx context.Context, watching bool, buf []byte) (MessageType
 			if cap(buf)-len(buf) < c.opts.ReadBufferSize {
 				buf = grow(buf, left)
 			}
+			// Into the room past the frame's end too, when there is some:
+			// the next header comes with the payload.
 			room := cap(buf) - len(buf)
-			n, err := c.readDirect(buf[len(buf) : len(buf)+int(min(int64(room), left))])
+			want := int(min(int64(room), left))
+			extra := min(room-want, c.opts.ReadBufferSize)
+			n, err := c.readDirect(buf[len(buf):len(buf)+want+extra], want)
 			if err != nil {
 				return 0, buf, c.readError(ctx, watching, err)
 			}
@@ -90,23 +94,33 @@ func (c *Conn) payloadLeft() int64 {
 }
 
 // readDirect reads payload bytes of the current frame from the network into
-// p, and has the state machine check them in place. The caller holds the
-// read lock, and the read buffer is empty. It returns 0 and no error when
-// the bytes broke the protocol: the connection is failing, and the next
-// read reports its end.
-func (c *Conn) readDirect(p []byte) (int, error) {
+// p[:want], and has the state machine check them in place. p may be longer:
+// the bytes read past want, the next frame's header for instance, go to the
+// read buffer, so that a large message costs one read per frame, not two.
+// The caller holds the read lock, and the read buffer is empty. It returns
+// 0 and no error when the bytes broke the protocol: the connection is
+// failing, and the next read reports its end.
+func (c *Conn) readDirect(p []byte, want int) (int, error) {
 	c.flushIdle(true)
 	n, err := c.nc.Read(p)
 	if n > 0 {
+		k := min(n, want) // all of it data: want <= PayloadPending
 		c.mu.Lock()
 		c.p.Alive(time.Now())
-		_, _, perr := c.p.Parse(p[:n]) // n <= PayloadLeft: all of it is data
+		_, _, perr := c.p.Parse(p[:k])
 		c.unlock()
+		if n > k {
+			if c.rbuf == nil || len(c.rbuf) < n-k {
+				putBuf(c.rbuf)
+				c.rbuf = getBuf(max(c.opts.ReadBufferSize, n-k))
+			}
+			c.rr, c.rw = 0, copy(c.rbuf, p[k:n])
+		}
 		if perr != nil {
 			c.fault(perr)
 			return 0, nil
 		}
-		return n, nil
+		return k, nil
 	}
 	if err == nil {
 		err = io.ErrNoProgress
@@ -214,7 +228,8 @@ func (r *messageReader) read(p []byte) (int, error) {
 	watching := c.watchRead(r.ctx)
 	defer c.endRead(watching)
 	if left := c.payloadLeft(); left > 0 && c.rr == c.rw && len(p) >= c.opts.ReadBufferSize {
-		n, err := c.readDirect(p[:min(int64(len(p)), left)])
+		want := int(min(int64(len(p)), left))
+		n, err := c.readDirect(p[:want], want)
 		if err != nil {
 			return 0, c.readError(r.ctx, watching, err)
 		}

@@ -49,7 +49,8 @@ type wire struct {
 	iov  [4][]byte        // backing array of bufs
 	bufs net.Buffers
 	pend []byte // coalesced frames not sent yet, pooled
-	tail []byte // the rest of a frame whose write was cut, sent first (see put)
+	tail []byte // the rest of a frame whose write was cut, sent first (see putv)
+	slow bool   // the last batch of frames had to wait: send one frame at a time
 
 	ctl     atomic.Bool // control frames wait for the wire lock
 	more    atomic.Bool // the reader holds more input: coalesce writes
@@ -216,36 +217,47 @@ func (c *Conn) writeFrame(b, p []byte) (int64, error) {
 }
 
 // put writes the tail kept from an earlier write, then a, b and d, in one
-// system call, and returns how many bytes of a, b and d reached the
-// network. When the write fails after some of them, the rest becomes the
-// tail, which the next write sends first: a frame once started is finished
-// unless the connection ends, and whether it can go on is the caller's to
-// decide. The caller holds the wire lock.
+// system call (see putv).
 func (c *Conn) put(a, b, d []byte) (int64, error) {
-	iov := c.w.iov[:0]
+	c.w.iov[1], c.w.iov[2], c.w.iov[3] = a, b, d
+	n, err := c.putv(c.w.iov[:])
+	c.w.iov = [4][]byte{} // do not retain the caller's bytes
+	return n, err
+}
+
+// putv writes the tail kept from an earlier write, then v[1:], in one
+// system call, and returns how many bytes of v[1:] reached the network;
+// v[0] is room for the tail. When the write fails after some of them, the
+// rest becomes the tail, which the next write sends first: a frame once
+// started is finished unless the connection ends, and whether it can go on
+// is the caller's to decide. The caller holds the wire lock.
+func (c *Conn) putv(v [][]byte) (int64, error) {
+	var orig [1 + 2*batchFrames][]byte // v[1:] as given: a write consumes v
+	copy(orig[:], v[1:])
 	tail := c.w.tail
+	k, total := 0, 0
 	if len(tail) > 0 {
-		iov = append(iov, tail)
+		v[k] = tail
+		k++
 	}
-	total := 0
-	for _, x := range [...][]byte{a, b, d} {
+	for _, x := range orig[:len(v)-1] {
 		if len(x) > 0 {
-			iov = append(iov, x)
+			v[k] = x
+			k++
 			total += len(x)
 		}
 	}
 	var n int64
 	var err error
-	if len(iov) == 1 {
-		var k int
-		k, err = c.nc.Write(iov[0])
-		n = int64(k)
+	if k == 1 {
+		var m int
+		m, err = c.nc.Write(v[0])
+		n = int64(m)
 	} else {
-		c.w.bufs = iov
+		c.w.bufs = v[:k]
 		n, err = c.w.bufs.WriteTo(c.nc)
 		c.w.bufs = nil
 	}
-	c.w.iov = [4][]byte{} // do not retain the caller's bytes
 	wrote := n - int64(len(tail))
 	if wrote < 0 {
 		c.w.tail = tail[n:] // still first
@@ -257,10 +269,10 @@ func (c *Conn) put(a, b, d []byte) (int64, error) {
 	if err != nil && wrote > 0 && wrote < int64(total) {
 		rest := getBuf(total - int(wrote))[:0]
 		skip := wrote
-		for _, x := range [...][]byte{a, b, d} {
-			k := min(int64(len(x)), skip)
-			skip -= k
-			rest = append(rest, x[k:]...)
+		for _, x := range orig[:len(v)-1] {
+			m := min(int64(len(x)), skip)
+			skip -= m
+			rest = append(rest, x[m:]...)
 		}
 		c.w.tail = rest
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"os"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hybi/ws/frame"
 	"github.com/hybi/ws/protocol"
@@ -64,24 +66,50 @@ func (c *Conn) sendData(ctx context.Context, p []byte, fin, started, keep bool) 
 			return started, c.messageFailed(started, err)
 		}
 		watching := c.watchWrite(ctx)
+		// Several frames per system call while the peer takes them at
+		// once; one at a time once a write had to wait, so that a control
+		// frame waits behind at most one frame.
+		frames := 1
+		if len(p) > c.p.MaxFrameSize() && !c.w.slow && !c.w.more.Load() && !c.w.pending.Load() && c.w.tail == nil {
+			frames = batchFrames
+		}
 		var frameBuf, payload []byte
+		var bt *batch
 		var n int
 		var err error
 		c.mu.Lock()
 		zero := c.p.ZeroCopy()
-		if zero {
+		switch {
+		case zero && frames > 1:
+			bt = batchPool.Get().(*batch)
+			n, err = bt.fill(c.p, p, fin)
+		case zero:
 			frameBuf, n, err = c.p.AppendHeader(c.w.hdr[:0], len(p), fin)
 			payload = p[:n]
-		} else {
-			// One frame of p, masked; or, compressed, what flate emits for
-			// it, which may include output it held back before.
-			frameBuf = getBuf(max(min(len(p), c.p.MaxFrameSize())+frame.MaxHeaderSize, c.opts.WriteBufferSize))
-			frameBuf, n, err = c.p.AppendFrame(frameBuf[:0], p, fin)
+		default:
+			// Frames of p, masked; or, compressed, what flate emits for
+			// them, which may include output it held back before.
+			size := min(len(p), frames*c.p.MaxFrameSize()) + frames*frame.MaxHeaderSize
+			frameBuf = getBuf(max(size, c.opts.WriteBufferSize))[:0]
+			for f := 0; f < frames && err == nil && (f == 0 || n < len(p)); f++ {
+				var k int
+				frameBuf, k, err = c.p.AppendFrame(frameBuf, p[n:], fin)
+				n += k
+			}
 		}
 		c.mu.Unlock()
 		var wrote int64
-		if err == nil && len(frameBuf) > 0 {
+		start := time.Now()
+		switch {
+		case err != nil:
+		case bt != nil:
+			wrote, err = c.putv(bt.iov[:bt.k])
+			bt.release()
+		case len(frameBuf) > 0:
 			wrote, err = c.writeFrame(frameBuf, payload)
+		}
+		if len(p) > c.p.MaxFrameSize() {
+			c.w.slow = time.Since(start) > time.Millisecond
 		}
 		kept := err != nil && c.w.tail != nil
 		if !zero {
@@ -338,3 +366,42 @@ func (c *Conn) lockWrite(ctx context.Context) error {
 func (c *Conn) unlockWrite() { <-c.wmu }
 
 var _ io.WriteCloser = MessageWriter{}
+
+// batchFrames is how many frames of a large message go out in one system
+// call while the peer takes them at once.
+const batchFrames = 4
+
+// batch holds the headers and the iovec of a batch of zero-copy frames:
+// pooled, so that sending one allocates nothing.
+type batch struct {
+	hdr [batchFrames * frame.MaxHeaderSize]byte
+	iov [1 + 2*batchFrames][]byte // iov[0] is for the wire's tail (see putv)
+	k   int                       // entries of iov in use
+}
+
+var batchPool = sync.Pool{New: func() any { return new(batch) }}
+
+// fill encodes into b the headers of up to batchFrames frames of the open
+// zero-copy message carrying p, the last final if fin, and returns how
+// many bytes of p they carry.
+func (b *batch) fill(pr *protocol.Protocol, p []byte, fin bool) (int, error) {
+	b.k = 1
+	off, n := 0, 0
+	for f := 0; f < batchFrames && (f == 0 || n < len(p)); f++ {
+		h, k, err := pr.AppendHeader(b.hdr[off:off], len(p)-n, fin)
+		if err != nil {
+			return n, err
+		}
+		b.iov[b.k], b.iov[b.k+1] = h, p[n:n+k]
+		b.k += 2
+		off += len(h)
+		n += k
+	}
+	return n, nil
+}
+
+// release returns b to the pool, holding no payload.
+func (b *batch) release() {
+	clear(b.iov[:])
+	batchPool.Put(b)
+}
