@@ -55,13 +55,14 @@ type Conn struct {
 	// Read side, owned by the holder of rmu: the input buffer, nil while
 	// released, and the raw connection that fills it without a buffer
 	// while a read waits (see rawread_unix.go).
-	rmu    chan struct{}
-	rbuf   []byte
-	rr, rw int
-	rc     syscall.RawConn
-	rawFn  func(uintptr) bool // c.rawRead, bound once
-	rawErr error              // the error rawRead met
-	msgr   messageReader
+	rmu      chan struct{}
+	rbuf     []byte
+	rr, rw   int
+	rc       syscall.RawConn
+	rawFn    func(uintptr) bool // c.rawRead, bound once
+	rawErr   error              // the error rawRead met
+	msgr     messageReader
+	streamed bool // the state machine is in stream mode (see reader)
 
 	// Write side: wmu serializes messages, fmu the bytes on the wire, so
 	// that control frames go out between the frames of a message. Both

@@ -41,23 +41,12 @@ func (c *Conn) read(ctx context.Context, watching bool, buf []byte) (MessageType
 		return 0, buf, err
 	}
 	for {
-		if left := c.payloadLeft(); left >= int64(c.opts.ReadBufferSize) && c.rr == c.rw {
-			// The rest of a large frame's payload, straight from the
-			// network into buf.
-			if cap(buf)-len(buf) < c.opts.ReadBufferSize {
-				buf = grow(buf, left)
-			}
-			// Into the room past the frame's end too, when there is some:
-			// the next header comes with the payload.
-			room := cap(buf) - len(buf)
-			want := int(min(int64(room), left))
-			extra := min(room-want, c.opts.ReadBufferSize)
-			n, err := c.readDirect(buf[len(buf):len(buf)+want+extra], want)
-			if err != nil {
+		if c.rr == c.rw { // with input buffered, next takes that first
+			if n, err := c.readLarge(&buf); err != nil {
 				return 0, buf, c.readError(ctx, watching, err)
+			} else if n > 0 {
+				continue
 			}
-			buf = buf[:len(buf)+n]
-			continue
 		}
 		ev, err := c.next(ctx, watching)
 		if err != nil {
@@ -70,6 +59,31 @@ func (c *Conn) read(ctx context.Context, watching bool, buf []byte) (MessageType
 		}
 		buf = append(buf, ev.Data...)
 	}
+}
+
+// readLarge reads the rest of a large frame's payload straight from the
+// network into *buf, growing it as needed, when the read buffer is empty;
+// it returns 0 when the current frame is not one. Into the room past the
+// frame's end too, when there is some: the next header comes with the
+// payload.
+func (c *Conn) readLarge(buf *[]byte) (int, error) {
+	left := c.payloadLeft()
+	if left < int64(c.opts.ReadBufferSize) {
+		return 0, nil
+	}
+	b := *buf
+	if cap(b)-len(b) < c.opts.ReadBufferSize {
+		b = grow(b, left)
+	}
+	room := cap(b) - len(b)
+	want := int(min(int64(room), left))
+	extra := min(room-want, c.opts.ReadBufferSize)
+	n, err := c.readDirect(b[len(b):len(b)+want+extra], want)
+	*buf = b[:len(b)+n]
+	if err == nil && n == 0 {
+		n = -1 // the bytes broke the protocol: next reports the end
+	}
+	return n, err
 }
 
 // maxGrowStep bounds how much grow allocates ahead of the bytes actually
@@ -280,9 +294,12 @@ func (c *Conn) beginMessage(ctx context.Context, watching, stream bool) (Message
 			r.open = false
 		}
 	}
-	c.mu.Lock()
-	c.p.SetStream(stream)
-	c.mu.Unlock()
+	if stream != c.streamed {
+		c.streamed = stream
+		c.mu.Lock()
+		c.p.SetStream(stream)
+		c.mu.Unlock()
+	}
 	// With no message open, the next event is a message's start.
 	ev, err := c.next(ctx, watching)
 	if err != nil {

@@ -99,7 +99,10 @@ func (c *Conn) sendData(ctx context.Context, p []byte, fin, started, keep bool) 
 		}
 		c.mu.Unlock()
 		var wrote int64
-		start := time.Now()
+		var start time.Time
+		if len(p) > c.p.MaxFrameSize() {
+			start = time.Now()
+		}
 		switch {
 		case err != nil:
 		case bt != nil:
