@@ -320,7 +320,11 @@ func (c *Conn) next(ctx context.Context, watching bool) (protocol.Event, error) 
 	for {
 		c.mu.Lock()
 		ev, n, err := c.p.Parse(c.rbuf[c.rr:c.rw])
-		c.unlock()
+		if err != nil || ev.Kind == protocol.EventClose {
+			c.unlock() // the state and the deadline changed
+		} else {
+			c.mu.Unlock()
+		}
 		c.rr += n
 		if err != nil {
 			c.fault(err)
@@ -462,8 +466,8 @@ func (c *Conn) rawFill() error {
 // alive tells the state machine that bytes arrived.
 func (c *Conn) alive() {
 	c.mu.Lock()
-	c.p.Alive(time.Now())
-	c.unlock()
+	c.p.Alive(time.Now()) // moves the deadline later, never earlier
+	c.mu.Unlock()
 }
 
 // lockRead takes the read lock, honouring ctx. A ctx already done is

@@ -44,23 +44,18 @@ func (c *Conn) write(ctx context.Context, typ MessageType, p []byte, stream bool
 		return false, err
 	}
 	defer c.unlockWrite()
-	c.mu.Lock()
-	err := c.p.StartMessage(typ, len(p))
-	c.mu.Unlock()
-	if err != nil {
-		return false, err
-	}
-	return c.sendData(ctx, p, true, false, stream)
+	return c.sendData(ctx, typ, p, true, false, stream)
 }
 
 // sendData sends the next frames of the open outgoing message, carrying p,
-// the last of them final if fin. started tells whether frames of the
-// message went out before. It reports whether any did now. A failure
+// the last of them final if fin; with typ set, it starts the message of
+// that type first. started tells whether frames of the message went out
+// before. It reports whether any did now. A failure
 // before the message's first byte cancels the message; a failure after it
 // tears the connection down, unless keep is set and the failure cut the
 // final frame, whose rest the wire keeps (see put). The caller holds the
 // message lock.
-func (c *Conn) sendData(ctx context.Context, p []byte, fin, started, keep bool) (bool, error) {
+func (c *Conn) sendData(ctx context.Context, typ MessageType, p []byte, fin, started, keep bool) (bool, error) {
 	for {
 		if err := c.lockWire(ctx); err != nil {
 			return started, c.messageFailed(started, err)
@@ -78,6 +73,15 @@ func (c *Conn) sendData(ctx context.Context, p []byte, fin, started, keep bool) 
 		var n int
 		var err error
 		c.mu.Lock()
+		if typ != 0 {
+			if err := c.p.StartMessage(typ, len(p)); err != nil {
+				c.mu.Unlock()
+				c.endWrite(watching)
+				c.unlockWire()
+				return false, err
+			}
+			typ = 0
+		}
 		zero := c.p.ZeroCopy()
 		switch {
 		case zero && frames > 1:
@@ -269,7 +273,7 @@ func (w MessageWriter) Write(p []byte) (int, error) {
 // send sends p as frames of the message.
 func (m *messageWriter) send(c *Conn, p []byte, fin bool) error {
 	var err error
-	m.started, err = c.sendData(m.ctx, p, fin, m.started, false)
+	m.started, err = c.sendData(m.ctx, 0, p, fin, m.started, false)
 	if err != nil {
 		m.err = err
 	}
