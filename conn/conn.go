@@ -42,7 +42,7 @@ const (
 // the state machine's deadlines.
 type Conn struct {
 	nc          net.Conn
-	opts        Options
+	cfg         config
 	subprotocol string
 	params      *deflate.Params // negotiated compression, nil if none
 
@@ -50,7 +50,7 @@ type Conn struct {
 	mu    sync.Mutex
 	p     *protocol.Protocol
 	timer *time.Timer // fires at p's deadline; created when one is first set
-	armed time.Time   // the time timer is armed for, zero if it is not
+	armed int64       // the time timer is armed for (Unix ns), 0 if it is not
 
 	// Read side, owned by the holder of rmu: the input buffer, nil while
 	// released, and the raw connection that fills it without a buffer
@@ -71,9 +71,9 @@ type Conn struct {
 	w        wire
 	msgw     messageWriter
 
-	ended atomic.Pointer[CloseError] // how the connection ended, set once
-	done  chan struct{}              // closed when the connection is torn down
-	pings pingWaiters
+	ended atomic.Pointer[CloseError]  // how the connection ended, set once
+	done  chan struct{}               // closed when the connection is torn down
+	pings atomic.Pointer[pingWaiters] // made by the first Ping
 }
 
 // New wraps c, a connection on which the opening handshake already
@@ -95,7 +95,6 @@ func New(c net.Conn, buffered []byte, role frame.Role, opts *Options) *Conn {
 func newConn(nc net.Conn, buffered []byte, role frame.Role, opts *Options, subprotocol string, params *deflate.Params) *Conn {
 	c := &Conn{
 		nc:          nc,
-		opts:        opts.withDefaults(),
 		subprotocol: subprotocol,
 		params:      params,
 		rmu:         make(chan struct{}, 1),
@@ -103,18 +102,20 @@ func newConn(nc net.Conn, buffered []byte, role frame.Role, opts *Options, subpr
 		fmu:         make(chan struct{}, 1),
 		done:        make(chan struct{}),
 	}
-	c.p = newProtocol(role, &c.opts, params)
+	o := opts.withDefaults()
+	c.cfg = config{readBuf: o.ReadBufferSize, writeBuf: o.WriteBufferSize, closeTimeout: o.CloseTimeout}
+	c.p = newProtocol(role, &o, params)
 	if c.rc = rawConnOf(nc); c.rc != nil {
 		c.rawFn = c.rawRead
 	}
 	c.msgr.c = c
 	if len(buffered) > 0 {
-		c.rbuf = make([]byte, max(len(buffered), c.opts.ReadBufferSize))
+		c.rbuf = make([]byte, max(len(buffered), c.cfg.readBuf))
 		c.rw = copy(c.rbuf, buffered)
 	}
 	if dl := c.p.Deadline(); !dl.IsZero() {
 		c.mu.Lock() // the timer's function takes it
-		c.armed = dl
+		c.armed = dl.UnixNano()
 		c.timer = time.AfterFunc(time.Until(dl), c.onTimer)
 		c.mu.Unlock()
 	}
@@ -141,13 +142,20 @@ func newProtocol(role frame.Role, o *Options, params *deflate.Params) *protocol.
 	return p
 }
 
+// config is what a Conn keeps of its Options once the state machine has
+// the rest.
+type config struct {
+	readBuf, writeBuf int
+	closeTimeout      time.Duration
+}
+
 // unlock releases mu after calls into the state machine and acts on what
 // they changed: it re-arms the timer when the deadline moved earlier, and
 // tears the connection down once the state machine is Closed.
 func (c *Conn) unlock() {
 	closed := c.p.State() == Closed && c.ended.Load() == nil
-	if dl := c.p.Deadline(); !dl.IsZero() && (c.armed.IsZero() || dl.Before(c.armed)) && !closed {
-		c.armed = dl
+	if dl := c.p.Deadline(); !dl.IsZero() && (c.armed == 0 || dl.UnixNano() < c.armed) && !closed {
+		c.armed = dl.UnixNano()
 		if c.timer == nil {
 			c.timer = time.AfterFunc(time.Until(dl), c.onTimer)
 		} else {

@@ -35,7 +35,7 @@ func rawConnOf(nc net.Conn) syscall.RawConn {
 // it stops once for rawFill to flush coalesced writes.
 func (c *Conn) rawRead(fd uintptr) bool {
 	if c.rbuf == nil {
-		c.rbuf = getBuf(c.opts.ReadBufferSize)
+		c.rbuf = getBuf(c.cfg.readBuf)
 	}
 	for {
 		n, err := syscall.Read(int(fd), c.rbuf)

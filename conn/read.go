@@ -68,16 +68,16 @@ func (c *Conn) read(ctx context.Context, watching bool, buf []byte) (MessageType
 // payload.
 func (c *Conn) readLarge(buf *[]byte) (int, error) {
 	left := c.payloadLeft()
-	if left < int64(c.opts.ReadBufferSize) {
+	if left < int64(c.cfg.readBuf) {
 		return 0, nil
 	}
 	b := *buf
-	if cap(b)-len(b) < c.opts.ReadBufferSize {
+	if cap(b)-len(b) < c.cfg.readBuf {
 		b = grow(b, left)
 	}
 	room := cap(b) - len(b)
 	want := int(min(int64(room), left))
-	extra := min(room-want, c.opts.ReadBufferSize)
+	extra := min(room-want, c.cfg.readBuf)
 	n, err := c.readDirect(b[len(b):len(b)+want+extra], want)
 	*buf = b[:len(b)+n]
 	if err == nil && n == 0 {
@@ -126,7 +126,7 @@ func (c *Conn) readDirect(p []byte, want int) (int, error) {
 		if n > k {
 			if c.rbuf == nil || len(c.rbuf) < n-k {
 				putBuf(c.rbuf)
-				c.rbuf = getBuf(max(c.opts.ReadBufferSize, n-k))
+				c.rbuf = getBuf(max(c.cfg.readBuf, n-k))
 			}
 			c.rr, c.rw = 0, copy(c.rbuf, p[k:n])
 		}
@@ -241,7 +241,7 @@ func (r *messageReader) read(p []byte) (int, error) {
 	}
 	watching := c.watchRead(r.ctx)
 	defer c.endRead(watching)
-	if left := c.payloadLeft(); left > 0 && c.rr == c.rw && len(p) >= c.opts.ReadBufferSize {
+	if left := c.payloadLeft(); left > 0 && c.rr == c.rw && len(p) >= c.cfg.readBuf {
 		want := int(min(int64(len(p)), left))
 		n, err := c.readDirect(p[:want], want)
 		if err != nil {
@@ -341,7 +341,9 @@ func (c *Conn) next(ctx context.Context, watching bool) (protocol.Event, error) 
 		case protocol.EventPing, protocol.EventClose:
 			c.flushControl(true)
 		case protocol.EventPong:
-			c.pings.wake(ev.Data)
+			if w := c.pings.Load(); w != nil {
+				w.wake(ev.Data)
+			}
 		default:
 			return ev, nil
 		}
@@ -385,7 +387,7 @@ func (c *Conn) readError(ctx context.Context, watching bool, err error) error {
 	// returned. Writes are bounded, and fail once the peer is gone. Control
 	// frames queued behind that write, such as the answer to the peer's
 	// close frame, go out then: the peer may have closed only its side.
-	t := time.NewTimer(c.opts.CloseTimeout)
+	t := time.NewTimer(c.cfg.closeTimeout)
 	select {
 	case c.fmu <- struct{}{}:
 		if c.w.ctl.Load() {
@@ -424,7 +426,7 @@ func (c *Conn) fill() error {
 	}
 	c.flushIdle(true)
 	if c.rbuf == nil {
-		c.rbuf = getBuf(c.opts.ReadBufferSize)
+		c.rbuf = getBuf(c.cfg.readBuf)
 	}
 	n, err := c.nc.Read(c.rbuf)
 	if n > 0 {
@@ -514,10 +516,10 @@ func (c *Conn) watchRead(ctx context.Context) bool {
 	w := &c.w
 	w.dlMu.Lock()
 	g := w.rgen
-	w.rdl, _ = ctx.Deadline()
-	w.rdone = false
-	if !w.rdl.IsZero() {
-		c.nc.SetReadDeadline(w.rdl)
+	w.rdl, w.rdone = 0, false
+	if dl, ok := ctx.Deadline(); ok {
+		w.rdl = dl.UnixNano()
+		c.nc.SetReadDeadline(dl)
 	}
 	w.dlMu.Unlock()
 	w.rstop = context.AfterFunc(ctx, func() {
@@ -543,7 +545,7 @@ func (c *Conn) endRead(watching bool) {
 	w.rstop()
 	w.dlMu.Lock()
 	w.rgen++
-	w.rdl, w.rdone = time.Time{}, false
+	w.rdl, w.rdone = 0, false
 	c.nc.SetReadDeadline(time.Time{})
 	w.dlMu.Unlock()
 }

@@ -20,7 +20,7 @@ func now() time.Time { return time.Now() }
 func (c *Conn) onTimer() {
 	c.peekAlive()
 	c.mu.Lock()
-	c.armed = time.Time{}
+	c.armed = 0
 	c.p.Tick(now())
 	pending := c.p.HasPending()
 	c.unlock()
@@ -46,7 +46,7 @@ func (c *Conn) peekAlive() {
 		return
 	}
 	if c.rbuf == nil {
-		c.rbuf = getBuf(c.opts.ReadBufferSize)
+		c.rbuf = getBuf(c.cfg.readBuf)
 	}
 	if c.rw == len(c.rbuf) {
 		c.alive()
@@ -76,8 +76,13 @@ func (c *Conn) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	seq, ch := c.pings.add()
-	defer c.pings.remove(seq)
+	w := c.pings.Load()
+	if w == nil {
+		c.pings.CompareAndSwap(nil, new(pingWaiters))
+		w = c.pings.Load()
+	}
+	seq, ch := w.add()
+	defer w.remove(seq)
 	var payload [8]byte
 	binary.BigEndian.PutUint64(payload[:], seq)
 	if err := c.lockWire(ctx); err != nil {

@@ -34,7 +34,7 @@ import (
 
 // smallFrame is the size of the header buffer, in which the smallest
 // unmasked frames are assembled whole to go out in one write.
-const smallFrame = 32
+const smallFrame = 24
 
 // flushDelay bounds how long coalesced bytes may wait.
 const flushDelay = time.Millisecond
@@ -63,9 +63,9 @@ type wire struct {
 	dlMu         sync.Mutex
 	rgen, wgen   uint64
 	rstop, wstop func() bool
-	rdl          time.Time // the deadline of the read's context
-	rdone        bool      // the read's context is done
-	rwriting     bool      // the reader writes (see writeBounded)
+	rdl          int64 // the deadline of the read's context (Unix ns), 0 if none
+	rdone        bool  // the read's context is done
+	rwriting     bool  // the reader writes (see writeBounded)
 }
 
 // lockWire takes the wire lock, honouring ctx.
@@ -165,12 +165,12 @@ func wireFailure(err error) (string, error) {
 // its deadline, and its cancellation (see watch). The caller holds the wire
 // lock.
 func (c *Conn) writeBounded(rd bool, a, b []byte) error {
-	dl := time.Now().Add(c.opts.CloseTimeout)
+	dl := time.Now().Add(c.cfg.closeTimeout)
 	c.w.dlMu.Lock()
 	c.w.wgen++ // no writer's context watch acts on this write
 	if rd {
-		if !c.w.rdl.IsZero() && c.w.rdl.Before(dl) {
-			dl = c.w.rdl
+		if c.w.rdl != 0 && c.w.rdl < dl.UnixNano() {
+			dl = time.Unix(0, c.w.rdl)
 		}
 		if c.w.rdone {
 			dl = aLongTimeAgo
@@ -285,7 +285,7 @@ func (c *Conn) appendPending(b, p []byte) bool {
 	if !c.w.more.Load() || c.p.Role() == frame.Client {
 		return false
 	}
-	size := pendingScale * c.opts.WriteBufferSize
+	size := pendingScale * c.cfg.writeBuf
 	if len(c.w.pend)+len(b)+len(p) > size {
 		return false
 	}

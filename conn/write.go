@@ -94,7 +94,7 @@ func (c *Conn) sendData(ctx context.Context, typ MessageType, p []byte, fin, sta
 			// Frames of p, masked; or, compressed, what flate emits for
 			// them, which may include output it held back before.
 			size := min(len(p), frames*c.p.MaxFrameSize()) + frames*frame.MaxHeaderSize
-			frameBuf = getBuf(max(size, c.opts.WriteBufferSize))[:0]
+			frameBuf = getBuf(max(size, c.cfg.writeBuf))[:0]
 			for f := 0; f < frames && err == nil && (f == 0 || n < len(p)); f++ {
 				var k int
 				frameBuf, k, err = c.p.AppendFrame(frameBuf, p[n:], fin)
@@ -200,7 +200,7 @@ func (c *Conn) Writer(ctx context.Context, typ MessageType) (MessageWriter, erro
 	m := &c.msgw
 	m.ctx, m.err, m.started, m.compressed = ctx, nil, false, compressed
 	if !compressed {
-		m.buf = getBuf(c.opts.WriteBufferSize)[:0]
+		m.buf = getBuf(c.cfg.writeBuf)[:0]
 	}
 	return MessageWriter{c: c, gen: m.gen.Add(1)}, nil
 }
@@ -246,7 +246,7 @@ func (w MessageWriter) Write(p []byte) (int, error) {
 		// The compressor buffers: its output goes out as it comes.
 		return len(p), m.send(w.c, p, false)
 	}
-	size := w.c.opts.WriteBufferSize
+	size := w.c.cfg.writeBuf
 	n := 0
 	for len(p) > 0 {
 		if len(m.buf) == 0 && len(p) >= size {
