@@ -69,7 +69,7 @@ type Conn struct {
 	// are channels so that waiting for them can be bounded.
 	wmu, fmu chan struct{}
 	w        wire
-	msgw     messageWriter
+	msgw     *messageWriter // made by the first Writer; guarded by the message lock
 
 	ended atomic.Pointer[CloseError]  // how the connection ended, set once
 	done  chan struct{}               // closed when the connection is torn down
@@ -89,7 +89,14 @@ func New(c net.Conn, buffered []byte, role frame.Role, opts *Options) *Conn {
 	if opts != nil {
 		o = *opts
 	}
-	return newConn(c, buffered, role, &o, o.Negotiated.Subprotocol, o.Negotiated.Deflate)
+	// Built on a goroutine of its own, as Accept and AcceptConn do: the
+	// allocations of construction can take the runtime's deep slow paths,
+	// which would grow the stack of the caller, whose goroutine typically
+	// goes on to read the connection for its whole life.
+	conn, _ := handOver(func() (*Conn, error) {
+		return newConn(c, buffered, role, &o, o.Negotiated.Subprotocol, o.Negotiated.Deflate), nil
+	})
+	return conn
 }
 
 func newConn(nc net.Conn, buffered []byte, role frame.Role, opts *Options, subprotocol string, params *deflate.Params) *Conn {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"net"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -46,11 +45,9 @@ const pendingScale = 4
 // wire is the write side's state, guarded by the wire lock unless noted.
 type wire struct {
 	hdr  [smallFrame]byte // the header of a zero-copy frame, with a short payload
-	iov  [4][]byte        // backing array of bufs
-	bufs net.Buffers
-	pend []byte // coalesced frames not sent yet, pooled
-	tail []byte // the rest of a frame whose write was cut, sent first (see putv)
-	slow bool   // the last batch of frames had to wait: send one frame at a time
+	pend []byte           // coalesced frames not sent yet, pooled
+	tail []byte           // the rest of a frame whose write was cut, sent first (see putv)
+	slow bool             // the last batch of frames had to wait: send one frame at a time
 
 	ctl     atomic.Bool // control frames wait for the wire lock
 	more    atomic.Bool // the reader holds more input: coalesce writes
@@ -219,19 +216,32 @@ func (c *Conn) writeFrame(b, p []byte) (int64, error) {
 // put writes the tail kept from an earlier write, then a, b and d, in one
 // system call (see putv).
 func (c *Conn) put(a, b, d []byte) (int64, error) {
-	c.w.iov[1], c.w.iov[2], c.w.iov[3] = a, b, d
-	n, err := c.putv(c.w.iov[:])
-	c.w.iov = [4][]byte{} // do not retain the caller's bytes
+	if c.w.tail == nil && (len(b) == 0 && len(d) == 0 || len(a) == 0 && len(d) == 0) {
+		one := a
+		if len(one) == 0 {
+			one = b
+		}
+		k, err := c.nc.Write(one) // one buffer: no iovec
+		if err != nil && k > 0 && k < len(one) {
+			c.w.tail = append(getBuf(len(one) - k)[:0], one[k:]...)
+		}
+		return int64(k), err
+	}
+	bt := batchPool.Get().(*batch)
+	bt.iov[1], bt.iov[2], bt.iov[3] = a, b, d
+	n, err := c.putv(bt, bt.iov[:4])
+	bt.release() // do not retain the caller's bytes
 	return n, err
 }
 
 // putv writes the tail kept from an earlier write, then v[1:], in one
 // system call, and returns how many bytes of v[1:] reached the network;
-// v[0] is room for the tail. When the write fails after some of them, the
+// v[0] is room for the tail, and bt holds the iovec when there is more
+// than one buffer to write. When the write fails after some of them, the
 // rest becomes the tail, which the next write sends first: a frame once
 // started is finished unless the connection ends, and whether it can go on
 // is the caller's to decide. The caller holds the wire lock.
-func (c *Conn) putv(v [][]byte) (int64, error) {
+func (c *Conn) putv(bt *batch, v [][]byte) (int64, error) {
 	var orig [1 + 2*batchFrames][]byte // v[1:] as given: a write consumes v
 	copy(orig[:], v[1:])
 	tail := c.w.tail
@@ -254,9 +264,9 @@ func (c *Conn) putv(v [][]byte) (int64, error) {
 		m, err = c.nc.Write(v[0])
 		n = int64(m)
 	} else {
-		c.w.bufs = v[:k]
-		n, err = c.w.bufs.WriteTo(c.nc)
-		c.w.bufs = nil
+		bt.bufs = v[:k]
+		n, err = bt.bufs.WriteTo(c.nc)
+		bt.bufs = nil
 	}
 	wrote := n - int64(len(tail))
 	if wrote < 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -110,7 +111,7 @@ func (c *Conn) sendData(ctx context.Context, typ MessageType, p []byte, fin, sta
 		switch {
 		case err != nil:
 		case bt != nil:
-			wrote, err = c.putv(bt.iov[:bt.k])
+			wrote, err = c.putv(bt, bt.iov[:bt.k])
 			bt.release()
 		case len(frameBuf) > 0:
 			wrote, err = c.writeFrame(frameBuf, payload)
@@ -197,7 +198,10 @@ func (c *Conn) Writer(ctx context.Context, typ MessageType) (MessageWriter, erro
 		c.unlockWrite()
 		return MessageWriter{}, err
 	}
-	m := &c.msgw
+	if c.msgw == nil {
+		c.msgw = new(messageWriter)
+	}
+	m := c.msgw
 	m.ctx, m.err, m.started, m.compressed = ctx, nil, false, compressed
 	if !compressed {
 		m.buf = getBuf(c.cfg.writeBuf)[:0]
@@ -230,7 +234,7 @@ func (w MessageWriter) state() *messageWriter {
 	if w.c == nil || w.c.msgw.gen.Load() != w.gen {
 		return nil
 	}
-	return &w.c.msgw
+	return w.c.msgw
 }
 
 // Write writes p to the message, sending full buffers as frames.
@@ -381,9 +385,10 @@ const batchFrames = 4
 // batch holds the headers and the iovec of a batch of zero-copy frames:
 // pooled, so that sending one allocates nothing.
 type batch struct {
-	hdr [batchFrames * frame.MaxHeaderSize]byte
-	iov [1 + 2*batchFrames][]byte // iov[0] is for the wire's tail (see putv)
-	k   int                       // entries of iov in use
+	hdr  [batchFrames * frame.MaxHeaderSize]byte
+	iov  [1 + 2*batchFrames][]byte // iov[0] is for the wire's tail (see putv)
+	k    int                       // entries of iov in use
+	bufs net.Buffers               // the iovec being written
 }
 
 var batchPool = sync.Pool{New: func() any { return new(batch) }}
