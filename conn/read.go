@@ -41,14 +41,7 @@ func (c *Conn) read(ctx context.Context, watching bool, buf []byte) (MessageType
 		return 0, buf, err
 	}
 	for {
-		if c.rr == c.rw { // with input buffered, next takes that first
-			if n, err := c.readLarge(&buf); err != nil {
-				return 0, buf, c.readError(ctx, watching, err)
-			} else if n > 0 {
-				continue
-			}
-		}
-		ev, err := c.next(ctx, watching)
+		ev, err := c.next(ctx, watching, &buf)
 		if err != nil {
 			return 0, buf, err
 		}
@@ -57,7 +50,15 @@ func (c *Conn) read(ctx context.Context, watching bool, buf []byte) (MessageType
 			c.setMore()
 			return typ, buf, nil
 		}
-		buf = append(buf, ev.Data...)
+		// The input is used up: the rest of a large frame straight into
+		// buf, or more input.
+		n, err := c.readLarge(&buf)
+		if err == nil && n == 0 {
+			err = c.fill()
+		}
+		if err != nil {
+			return 0, buf, c.readError(ctx, watching, err)
+		}
 	}
 }
 
@@ -251,7 +252,7 @@ func (r *messageReader) read(p []byte) (int, error) {
 			return n, nil
 		}
 	}
-	ev, err := c.next(r.ctx, watching)
+	ev, err := c.next(r.ctx, watching, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -286,7 +287,7 @@ func (c *Conn) beginMessage(ctx context.Context, watching, stream bool) (Message
 	r.pend = nil
 	r.gen++ // the previous message's reader reads no more
 	for r.open {
-		ev, err := c.next(ctx, watching)
+		ev, err := c.next(ctx, watching, nil)
 		if err != nil {
 			return 0, err
 		}
@@ -301,7 +302,7 @@ func (c *Conn) beginMessage(ctx context.Context, watching, stream bool) (Message
 		c.mu.Unlock()
 	}
 	// With no message open, the next event is a message's start.
-	ev, err := c.next(ctx, watching)
+	ev, err := c.next(ctx, watching, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -311,21 +312,29 @@ func (c *Conn) beginMessage(ctx context.Context, watching, stream bool) (Message
 
 // next returns the next event of a data message (its start, data, end),
 // reading from the network as needed and handling control frames on the
-// way: a ping's pong and the answer to a close frame are sent, pongs wake
+// way; with buf set, it appends data events to *buf instead of returning
+// them, and returns EventNone when it needs input, for its caller to read: a ping's pong and the answer to a close frame are sent, pongs wake
 // Ping. The caller holds the read lock. Data events point into the read
 // buffer or the state machine's own, valid until the next call. Errors are
 // a *CloseError once the connection ended, and the context's error for a
 // read it aborted.
-func (c *Conn) next(ctx context.Context, watching bool) (protocol.Event, error) {
+func (c *Conn) next(ctx context.Context, watching bool, buf *[]byte) (protocol.Event, error) {
 	for {
 		c.mu.Lock()
 		ev, n, err := c.p.Parse(c.rbuf[c.rr:c.rw])
+		c.rr += n
+		for buf != nil && err == nil && ev.Kind == protocol.EventData {
+			// Collecting a message: its data joins buf under the lock,
+			// which the next Parse needs anyway.
+			*buf = append(*buf, ev.Data...)
+			ev, n, err = c.p.Parse(c.rbuf[c.rr:c.rw])
+			c.rr += n
+		}
 		if err != nil || ev.Kind == protocol.EventClose {
 			c.unlock() // the state and the deadline changed
 		} else {
 			c.mu.Unlock()
 		}
-		c.rr += n
 		if err != nil {
 			c.fault(err)
 			continue
@@ -334,6 +343,9 @@ func (c *Conn) next(ctx context.Context, watching bool) (protocol.Event, error) 
 		case protocol.EventNone:
 			if ce := c.closedErr(); ce != nil {
 				return ev, ce
+			}
+			if buf != nil {
+				return ev, nil // the collector reads: maybe straight into buf
 			}
 			if err := c.fill(); err != nil {
 				return ev, c.readError(ctx, watching, err)
