@@ -49,7 +49,7 @@ func (c *Conn) drain() {
 	r.gen++ // a message's reader reads no more
 	r.pend = nil
 	for {
-		if _, err := c.next(context.Background(), false, nil); err != nil {
+		if _, err := c.next(context.Background(), false, nil, nil); err != nil {
 			return // the end, reported by closedErr
 		}
 	}

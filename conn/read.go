@@ -36,12 +36,20 @@ func (c *Conn) Read(ctx context.Context, buf []byte) (MessageType, []byte, error
 
 // read is Read once the locks are taken.
 func (c *Conn) read(ctx context.Context, watching bool, buf []byte) (MessageType, []byte, error) {
-	typ, err := c.beginMessage(ctx, watching, false)
-	if err != nil {
-		return 0, buf, err
+	var typ MessageType // 0 until the message's start
+	if c.msgr.open || c.streamed {
+		// What is left of a message to discard, or the stream mode to
+		// leave, first.
+		var err error
+		if typ, err = c.beginMessage(ctx, watching, false); err != nil {
+			return 0, buf, err
+		}
+	} else {
+		c.msgr.pend = nil
+		c.msgr.gen++ // the previous message's reader reads no more
 	}
 	for {
-		ev, err := c.next(ctx, watching, &buf)
+		ev, err := c.next(ctx, watching, &buf, &typ)
 		if err != nil {
 			return 0, buf, err
 		}
@@ -252,7 +260,7 @@ func (r *messageReader) read(p []byte) (int, error) {
 			return n, nil
 		}
 	}
-	ev, err := c.next(r.ctx, watching, nil)
+	ev, err := c.next(r.ctx, watching, nil, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -287,7 +295,7 @@ func (c *Conn) beginMessage(ctx context.Context, watching, stream bool) (Message
 	r.pend = nil
 	r.gen++ // the previous message's reader reads no more
 	for r.open {
-		ev, err := c.next(ctx, watching, nil)
+		ev, err := c.next(ctx, watching, nil, nil)
 		if err != nil {
 			return 0, err
 		}
@@ -302,7 +310,7 @@ func (c *Conn) beginMessage(ctx context.Context, watching, stream bool) (Message
 		c.mu.Unlock()
 	}
 	// With no message open, the next event is a message's start.
-	ev, err := c.next(ctx, watching, nil)
+	ev, err := c.next(ctx, watching, nil, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -313,20 +321,26 @@ func (c *Conn) beginMessage(ctx context.Context, watching, stream bool) (Message
 // next returns the next event of a data message (its start, data, end),
 // reading from the network as needed and handling control frames on the
 // way; with buf set, it appends data events to *buf instead of returning
-// them, and returns EventNone when it needs input, for its caller to read: a ping's pong and the answer to a close frame are sent, pongs wake
+// them (and takes a message's start into *typ while that is 0), and
+// returns EventNone when it needs input, for its caller to read: a ping's pong and the answer to a close frame are sent, pongs wake
 // Ping. The caller holds the read lock. Data events point into the read
 // buffer or the state machine's own, valid until the next call. Errors are
 // a *CloseError once the connection ended, and the context's error for a
 // read it aborted.
-func (c *Conn) next(ctx context.Context, watching bool, buf *[]byte) (protocol.Event, error) {
+func (c *Conn) next(ctx context.Context, watching bool, buf *[]byte, typ *MessageType) (protocol.Event, error) {
 	for {
 		c.mu.Lock()
 		ev, n, err := c.p.Parse(c.rbuf[c.rr:c.rw])
 		c.rr += n
-		for buf != nil && err == nil && ev.Kind == protocol.EventData {
-			// Collecting a message: its data joins buf under the lock,
-			// which the next Parse needs anyway.
-			*buf = append(*buf, ev.Data...)
+		for buf != nil && err == nil && (ev.Kind == protocol.EventData || ev.Kind == protocol.EventMessageStart && *typ == 0) {
+			// Collecting a message: its start and its data are taken in
+			// under the lock, which the next Parse needs anyway.
+			if ev.Kind == protocol.EventMessageStart {
+				*typ = ev.Type
+				c.msgr.open = true
+			} else {
+				*buf = append(*buf, ev.Data...)
+			}
 			ev, n, err = c.p.Parse(c.rbuf[c.rr:c.rw])
 			c.rr += n
 		}
