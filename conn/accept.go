@@ -86,12 +86,6 @@ func AcceptConn(ctx context.Context, c net.Conn, opts *AcceptOptions) (*Conn, er
 	return handOver(func() (*Conn, error) { return acceptConn(ctx, c, opts) })
 }
 
-// acceptResult holds what AcceptConn returned, for the tests.
-type acceptResult struct {
-	c   *Conn
-	err error
-}
-
 func acceptConn(ctx context.Context, c net.Conn, opts *AcceptOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &AcceptOptions{}

@@ -15,6 +15,12 @@ import (
 
 // acceptConnServer accepts one connection with AcceptConn and returns its
 // result.
+// acceptResult holds what AcceptConn returned, for the tests.
+type acceptResult struct {
+	c   *Conn
+	err error
+}
+
 func acceptConnServer(t *testing.T, opts *AcceptOptions) (addr string, result func() acceptResult) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -56,16 +56,14 @@ func (c *Conn) peekAlive() {
 	c.w.rgen++ // no context watch acts on this read
 	c.nc.SetReadDeadline(time.Now().Add(time.Millisecond))
 	c.w.dlMu.Unlock()
-	n, err := c.nc.Read(c.rbuf[c.rw:])
+	// An error (other than the deadline) means the connection is lost:
+	// the next read reports it, after the bytes before it, or keepalive
+	// does.
+	n, _ := c.nc.Read(c.rbuf[c.rw:])
 	c.nc.SetReadDeadline(time.Time{})
 	if n > 0 {
 		c.rw += n
 		c.alive()
-	}
-	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-		// The connection is lost; the next read reports it after the
-		// bytes before it, or the keepalive does.
-		return
 	}
 }
 

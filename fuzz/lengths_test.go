@@ -34,11 +34,6 @@ type lengthSeed struct {
 	name   string
 	stream []byte
 	rsv1   bool // it has compressed frames: worth running with compression
-	// overflow is set on an uncompressed message whose frame lengths add
-	// up to more than MaxInt64, with more than the read limit sent: on
-	// cf22e26 the sum wraps negative, passes the read-limit check and Read
-	// spins (issue 12, defect 1).
-	overflow bool
 }
 
 // noiseSeed returns n bytes that look random and do not compress.
@@ -79,7 +74,6 @@ func lengthSeeds(masked bool) []lengthSeed {
 		// and a continuation announcing l.n.
 		cont := func(shape string, op byte, n int) {
 			add(shape, false, small(false, 0, op, over[:n]), big(true, 0, byte(frame.OpContinuation), over))
-			seeds[len(seeds)-1].overflow = l.n > math.MaxInt64-uint64(n)
 		}
 		text, binary := byte(frame.OpText), byte(frame.OpBinary)
 		add("text", false, big(true, 0, text, over))
