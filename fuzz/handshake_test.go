@@ -341,7 +341,9 @@ func FuzzDialResponse(f *testing.F) {
 			t.Fatalf("Dial succeeded with a closed connection")
 		}
 		m := keyLine.FindSubmatch(sent)
-		if m == nil || res.Header.Get("Sec-WebSocket-Accept") != handshake.AcceptKey(string(m[1])) {
+		// The value may carry optional whitespace around it (RFC 7230
+		// §3.2), which the dialer ignores, as HTTP says.
+		if m == nil || strings.Trim(res.Header.Get("Sec-WebSocket-Accept"), " \t") != handshake.AcceptKey(string(m[1])) {
 			t.Fatalf("Dial accepted Sec-WebSocket-Accept %q", res.Header.Get("Sec-WebSocket-Accept"))
 		}
 		if res.Subprotocol != "" && !slices.Contains(d.Subprotocols, res.Subprotocol) {
