@@ -254,7 +254,7 @@ func canonicalize(b []byte) bool {
 // absolute http, https, ws or wss URI.
 func validRequestTarget(uri string) bool {
 	if strings.HasPrefix(uri, "/") {
-		return !strings.HasPrefix(uri, "//")
+		return !strings.HasPrefix(uri, "//") && validPath(uri)
 	}
 	u, err := url.ParseRequestURI(uri)
 	if err != nil {
@@ -265,6 +265,28 @@ func validRequestTarget(uri string) bool {
 		return u.Host != ""
 	}
 	return false
+}
+
+// validPath reports whether an absolute path parses as url.ParseRequestURI
+// parses it on the net/http path, without its allocations: no control
+// character, and a '%' only as the start of an escape of two hex digits.
+func validPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c < 0x20 || c == 0x7f:
+			return false
+		case c == '%':
+			if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+				return false
+			}
+			i += 2
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // validHost reports whether h can be the value of a Host header: the
