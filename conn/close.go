@@ -27,9 +27,7 @@ func (c *Conn) Close(code closecode.Code, reason string) error {
 		return err
 	}
 	c.flushControl(false)
-	select {
-	case <-c.done:
-	case c.rmu <- struct{}{}:
+	if c.rmu.lock(c.done, nil) {
 		// Nobody is reading: read until the end, which the close
 		// timeout bounds.
 		c.drain()

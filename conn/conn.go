@@ -55,7 +55,7 @@ type Conn struct {
 	// Read side, owned by the holder of rmu: the input buffer, nil while
 	// released, and the raw connection that fills it without a buffer
 	// while a read waits (see rawread_unix.go).
-	rmu      chan struct{}
+	rmu      gate
 	rbuf     []byte
 	rr, rw   int
 	rc       syscall.RawConn
@@ -67,7 +67,7 @@ type Conn struct {
 	// Write side: wmu serializes messages, fmu the bytes on the wire, so
 	// that control frames go out between the frames of a message. Both
 	// are channels so that waiting for them can be bounded.
-	wmu, fmu chan struct{}
+	wmu, fmu gate
 	w        wire
 	msgw     *messageWriter // made by the first Writer; guarded by the message lock
 
@@ -104,11 +104,11 @@ func newConn(nc net.Conn, buffered []byte, role frame.Role, opts *Options, subpr
 		nc:          nc,
 		subprotocol: subprotocol,
 		params:      params,
-		rmu:         make(chan struct{}, 1),
-		wmu:         make(chan struct{}, 1),
-		fmu:         make(chan struct{}, 1),
 		done:        make(chan struct{}),
 	}
+	c.rmu.init()
+	c.wmu.init()
+	c.fmu.init()
 	o := opts.withDefaults()
 	c.cfg = config{readBuf: o.ReadBufferSize, writeBuf: o.WriteBufferSize, closeTimeout: o.CloseTimeout}
 	c.p = newProtocol(role, &o, params)

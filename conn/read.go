@@ -320,30 +320,31 @@ func (c *Conn) beginMessage(ctx context.Context, watching, stream bool) (Message
 
 // next returns the next event of a data message (its start, data, end),
 // reading from the network as needed and handling control frames on the
-// way; with buf set, it appends data events to *buf instead of returning
-// them (and takes a message's start into *typ while that is 0), and
-// returns EventNone when it needs input, for its caller to read: a ping's pong and the answer to a close frame are sent, pongs wake
-// Ping. The caller holds the read lock. Data events point into the read
+// way (a ping's pong and the answer to a close frame are sent, pongs wake
+// Ping). With buf set, it collects the message instead: its data goes to
+// *buf and its type to *typ, and it returns EventNone when it needs input,
+// for its caller to read. The caller holds the read lock. Data events point into the read
 // buffer or the state machine's own, valid until the next call. Errors are
 // a *CloseError once the connection ended, and the context's error for a
 // read it aborted.
 func (c *Conn) next(ctx context.Context, watching bool, buf *[]byte, typ *MessageType) (protocol.Event, error) {
 	for {
+		var ev protocol.Event
+		var n int
+		var err error
 		c.mu.Lock()
-		ev, n, err := c.p.Parse(c.rbuf[c.rr:c.rw])
-		c.rr += n
-		for buf != nil && err == nil && (ev.Kind == protocol.EventData || ev.Kind == protocol.EventMessageStart && *typ == 0) {
+		if buf != nil {
 			// Collecting a message: its start and its data are taken in
-			// under the lock, which the next Parse needs anyway.
-			if ev.Kind == protocol.EventMessageStart {
+			// under one lock.
+			ev, n, err = c.p.Collect(buf, c.rbuf[c.rr:c.rw])
+			if err == nil && ev.Type != 0 {
 				*typ = ev.Type
 				c.msgr.open = true
-			} else {
-				*buf = append(*buf, ev.Data...)
 			}
+		} else {
 			ev, n, err = c.p.Parse(c.rbuf[c.rr:c.rw])
-			c.rr += n
 		}
+		c.rr += n
 		if err != nil || ev.Kind == protocol.EventClose {
 			c.unlock() // the state and the deadline changed
 		} else {
@@ -414,15 +415,14 @@ func (c *Conn) readError(ctx context.Context, watching bool, err error) error {
 	// frames queued behind that write, such as the answer to the peer's
 	// close frame, go out then: the peer may have closed only its side.
 	t := time.NewTimer(c.cfg.closeTimeout)
-	select {
-	case c.fmu <- struct{}{}:
+	if c.fmu.lockTimeout(nil, t.C) {
 		if c.w.ctl.Load() {
 			c.w.ctl.Store(false)
 			c.sendControlLocked(true)
 		}
 		c.transportEnded(err)
-		<-c.fmu
-	case <-t.C:
+		c.fmu.unlock()
+	} else {
 		c.transportEnded(err)
 	}
 	t.Stop()
@@ -504,17 +504,10 @@ func (c *Conn) lockRead(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	select {
-	case c.rmu <- struct{}{}:
+	if c.rmu.lock(ctx.Done(), nil) {
 		return nil
-	default:
 	}
-	select {
-	case c.rmu <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return ctx.Err()
 }
 
 // unlockRead releases the read lock, and the read buffer when it holds
@@ -524,7 +517,7 @@ func (c *Conn) unlockRead() {
 		putBuf(c.rbuf)
 		c.rbuf, c.rr, c.rw = nil, 0, 0
 	}
-	<-c.rmu
+	c.rmu.unlock()
 }
 
 // aLongTimeAgo is a deadline in the past, to abort blocked I/O at once.

@@ -67,35 +67,24 @@ type wire struct {
 
 // lockWire takes the wire lock, honouring ctx.
 func (c *Conn) lockWire(ctx context.Context) error {
-	select {
-	case c.fmu <- struct{}{}:
+	if c.fmu.lock(ctx.Done(), c.done) {
 		return nil
-	default:
 	}
-	select {
-	case c.fmu <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-c.done:
-		return c.errNotOpen()
+	if err := ctx.Err(); err != nil {
+		return err
 	}
+	return c.errNotOpen()
 }
 
 // tryLockWire takes the wire lock if it is free.
 func (c *Conn) tryLockWire() bool {
-	select {
-	case c.fmu <- struct{}{}:
-		return true
-	default:
-		return false
-	}
+	return c.fmu.tryLock()
 }
 
 // unlockWire releases the wire lock, then sends the control frames queued
 // meanwhile.
 func (c *Conn) unlockWire() {
-	<-c.fmu
+	c.fmu.unlock()
 	if c.w.ctl.Load() {
 		c.flushControl(false)
 	}
@@ -110,7 +99,7 @@ func (c *Conn) flushControl(rd bool) {
 	for c.w.ctl.Load() && c.tryLockWire() {
 		c.w.ctl.Store(false)
 		c.sendControlLocked(rd)
-		<-c.fmu
+		c.fmu.unlock()
 	}
 }
 

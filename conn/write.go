@@ -359,22 +359,16 @@ func (c *Conn) lockWrite(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	select {
-	case c.wmu <- struct{}{}:
+	if c.wmu.lock(ctx.Done(), c.done) {
 		return nil
-	default:
 	}
-	select {
-	case c.wmu <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-c.done:
-		return c.errNotOpen()
+	if err := ctx.Err(); err != nil {
+		return err
 	}
+	return c.errNotOpen()
 }
 
-func (c *Conn) unlockWrite() { <-c.wmu }
+func (c *Conn) unlockWrite() { c.wmu.unlock() }
 
 var _ io.WriteCloser = MessageWriter{}
 

@@ -83,6 +83,75 @@ func protoParse(t *testing.T, cfg protocol.Config, stream []byte, size func(i in
 	return r
 }
 
+// protoCollect is protoParse through Collect, the entry point for drivers
+// that collect whole messages: a message's start is rendered when Collect
+// first reports the message open, before its data.
+func protoCollect(t *testing.T, cfg protocol.Config, stream []byte, size func(i int) int) protoRun {
+	p := protoNew(t, cfg)
+	in := append([]byte(nil), stream...)
+	var r protoRun
+	var data, out []byte
+	open := false
+	parse := func(part []byte) {
+		for {
+			e, n, err := p.Collect(&data, part)
+			if n < 0 || n > len(part) {
+				t.Fatalf("Collect consumed %d of %d bytes", n, len(part))
+			}
+			part = part[n:]
+			out = p.AppendPending(out)
+			if e.Type != 0 && !open {
+				r.events = append(r.events, protoEvent(protocol.Event{Kind: protocol.EventMessageStart, Type: e.Type, Compressed: e.Compressed}))
+				open = true
+			}
+			if err != nil {
+				if r.err != "" {
+					t.Fatalf("second error %v after %v", err, r.err)
+				}
+				pe := protoCheckErr(t, err)
+				r.err, r.code, r.reason = err.Error(), pe.Code, pe.Reason
+				continue
+			}
+			switch e.Kind {
+			case protocol.EventMessageStart, protocol.EventData:
+				t.Fatalf("Collect reported %v", e.Kind)
+			}
+			if e.Kind == protocol.EventNone {
+				if len(part) != 0 {
+					t.Fatalf("EventNone with %d bytes left", len(part))
+				}
+				return
+			}
+			if len(data) > 0 {
+				r.events = append(r.events, "data("+strconv.Quote(string(data))+")")
+				data = data[:0]
+			}
+			if e.Kind == protocol.EventMessageEnd {
+				if !open {
+					t.Fatal("EventMessageEnd without the message's type")
+				}
+				open = false
+			}
+			r.events = append(r.events, protoEvent(e))
+		}
+	}
+	off := 0
+	for i := 0; off < len(in); i++ {
+		k := min(size(i), len(in)-off)
+		parse(in[off : off+k])
+		off += k
+	}
+	parse(nil)
+	if r.err == "" && len(data) > 0 {
+		r.events = append(r.events, "data("+strconv.Quote(string(data))+")")
+	} else {
+		r.tail = data
+	}
+	r.out = protoDecode(t, out, cfg.Role)
+	r.state = p.State()
+	return r
+}
+
 // FuzzProtocolChunks is a differential target: one byte stream, fed to
 // three Protocols configured alike (role, compression and read limit from
 // mode) whole, one byte at a time, and in chunks whose sizes come from
@@ -93,7 +162,8 @@ func protoParse(t *testing.T, cfg protocol.Config, stream []byte, size func(i in
 // difference allowed is in the data delivered before an invalid UTF-8
 // error: a text message fails as soon as its bytes cannot be valid, so how
 // much of its valid prefix came out depends on the chunking, and is
-// longest one byte at a time.
+// longest one byte at a time. The stream also goes through Collect, whole
+// and in the same chunks, which must agree with Parse.
 func FuzzProtocolChunks(f *testing.F) {
 	for _, mode := range []uint8{0, protoClient, protoDeflate, protoDeflate | protoClient | protoNoTake, protoLimit0 | protoLimit1} {
 		role := frame.Server
@@ -109,16 +179,22 @@ func FuzzProtocolChunks(f *testing.F) {
 		cfg := protoConfig(mode)
 		whole := protoParse(t, cfg, stream, func(int) int { return len(stream) })
 		bytewise := protoParse(t, cfg, stream, func(int) int { return 1 })
-		chunked := protoParse(t, cfg, stream, func(i int) int {
+		chunkSize := func(i int) int {
 			if len(chunks) == 0 {
 				return 3
 			}
 			return int(chunks[i%len(chunks)]) + 1
-		})
+		}
+		chunked := protoParse(t, cfg, stream, chunkSize)
 		for _, r := range []struct {
 			name string
 			run  protoRun
-		}{{"whole", whole}, {"chunked", chunked}} {
+		}{
+			{"whole", whole},
+			{"chunked", chunked},
+			{"collected whole", protoCollect(t, cfg, stream, func(int) int { return len(stream) })},
+			{"collected in chunks", protoCollect(t, cfg, stream, chunkSize)},
+		} {
 			if !slices.Equal(r.run.events, bytewise.events) {
 				t.Fatalf("%s: events\n%q\nbyte by byte:\n%q", r.name, r.run.events, bytewise.events)
 			}
