@@ -164,12 +164,13 @@ func TestKeepaliveHandlerPause(t *testing.T) {
 // TestKeepaliveDuringLongWrite: a keepalive ping that must wait behind a
 // long message does not count as unanswered before it is sent. 4 MiB to a
 // client reading at 2 MiB/s that answers pings, with PingInterval 200ms and
-// PongTimeout 300ms, completes and closes cleanly.
+// PongTimeout 1s (half the write's length, and room for a loaded machine
+// with the race detector), completes and closes cleanly.
 func TestKeepaliveDuringLongWrite(t *testing.T) {
 	checkGoroutines(t)
 	co := shortOpts()
 	co.ReadLimit = -1
-	srv, cli := slowPair(t, keepaliveOpts(200*time.Millisecond, 300*time.Millisecond), co, 2<<20)
+	srv, cli := slowPair(t, keepaliveOpts(200*time.Millisecond, time.Second), co, 2<<20)
 	srvR, cliR := startReader(srv), startReader(cli)
 	msg := randomMessage(3, 4<<20)
 	start := time.Now()
