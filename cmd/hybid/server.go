@@ -36,7 +36,7 @@ type config struct {
 	passEnv      []string
 	static       string
 	tls          bool
-	stderr       io.Writer             // the programs' standard error
+	stderr       io.Writer            // the programs' standard error
 	logf         func(string, ...any) // nil: no log
 }
 
