@@ -102,7 +102,7 @@ func TestBrowserHybid(t *testing.T) {
 		t.Fatal(err)
 	}
 	var res struct {
-		Got   []string   `json:"got"`
+		Got   []string `json:"got"`
 		Close struct {
 			Code     int    `json:"code"`
 			Reason   string `json:"reason"`
