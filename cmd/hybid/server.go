@@ -47,8 +47,9 @@ type server struct {
 	static http.Handler // nil without -static
 	slots  chan struct{}
 	ids    atomic.Uint64
-	done   chan struct{} // closed by shutdown
-	once   sync.Once
+	mu     sync.Mutex
+	closed bool           // set by shutdown
+	done   chan struct{}  // closed by shutdown
 	wg     sync.WaitGroup // running sessions
 }
 
@@ -78,7 +79,12 @@ func (s *server) logf(format string, args ...any) {
 // shutdown closes every connection with 1001, stops the programs and waits
 // for them.
 func (s *server) shutdown() {
-	s.once.Do(func() { close(s.done) })
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.done)
+	}
+	s.mu.Unlock()
 	s.wg.Wait()
 }
 
@@ -98,12 +104,15 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.static.ServeHTTP(w, r)
 		return
 	}
-	select {
-	case <-s.done:
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
-	default:
 	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
 	select {
 	case s.slots <- struct{}{}:
 	default:
@@ -112,8 +121,6 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer func() { <-s.slots }()
-	s.wg.Add(1)
-	defer s.wg.Done()
 	c, err := conn.Accept(w, r, s.accept)
 	if err != nil {
 		s.logf("%s %s: handshake refused: %v", r.RemoteAddr, r.URL.RequestURI(), err)
@@ -336,6 +343,9 @@ func (s *server) start(r *http.Request, id uint64) (*proc, error) {
 	cmd.Env = s.environ(r, id)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, s.cfg.stderr
 	ownGroup(cmd)
+	// When standard error is not a file, Wait waits for its copy, which a
+	// process the program left behind could hold open.
+	cmd.WaitDelay = time.Second
 	err = cmd.Start()
 	inR.Close()
 	outW.Close()
