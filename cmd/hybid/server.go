@@ -342,13 +342,30 @@ func (s *server) start(r *http.Request, id uint64) (*proc, error) {
 	cmd := exec.Command(s.cfg.argv[0], s.cfg.argv[1:]...)
 	cmd.Env = s.environ(r, id)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, s.cfg.stderr
+	var errR, errW *os.File
+	if _, ok := s.cfg.stderr.(*os.File); !ok {
+		// Copy standard error ourselves: Wait would wait for exec's copy,
+		// which a process the program left behind can hold open.
+		if errR, errW, err = os.Pipe(); err != nil {
+			inR.Close()
+			inW.Close()
+			outR.Close()
+			outW.Close()
+			return nil, err
+		}
+		cmd.Stderr = errW
+	}
 	ownGroup(cmd)
-	// When standard error is not a file, Wait waits for its copy, which a
-	// process the program left behind could hold open.
-	cmd.WaitDelay = time.Second
 	err = cmd.Start()
 	inR.Close()
 	outW.Close()
+	if errW != nil {
+		errW.Close()
+		go func() {
+			io.Copy(s.cfg.stderr, errR)
+			errR.Close()
+		}()
+	}
 	if err != nil {
 		inW.Close()
 		outR.Close()
