@@ -76,6 +76,7 @@ const (
 	Waiting                // backing off before the next dial
 )
 
+// String returns the state's name.
 func (s State) String() string {
 	switch s {
 	case Idle:
