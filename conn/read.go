@@ -494,8 +494,11 @@ func (c *Conn) rawFill() error {
 // alive tells the state machine that bytes arrived.
 func (c *Conn) alive() {
 	c.mu.Lock()
-	c.p.Alive(time.Now()) // moves the deadline later, never earlier
-	c.mu.Unlock()
+	// The deadline may move earlier: an answer that comes before the end
+	// of PongTimeout makes the next ping due PingInterval after it, which
+	// may be sooner. unlock re-arms the timer then.
+	c.p.Alive(time.Now())
+	c.unlock()
 }
 
 // lockRead takes the read lock, honouring ctx. A ctx already done is

@@ -1,6 +1,7 @@
 // Package interop tests hybi against independent WebSocket implementations:
 // a real browser (headless Chromium, driven over the Chrome DevTools
-// Protocol with hybi's own client), Python's websockets and Node's ws.
+// Protocol with hybi's own client), Python's websockets and Node's ws; and
+// nginx as a reverse proxy in front of hybi servers (nginx_test.go).
 //
 // The package holds only tests and the peers' scripts: python/peer.py and
 // node/peer.js. Each peer runs in turn as a client of a hybi server and as
@@ -14,6 +15,6 @@
 // (Debian; Node.js and npm come with the machine, or apt-get install nodejs
 // npm):
 //
-//	apt-get install -y chromium python3-websockets
+//	apt-get install -y chromium python3-websockets nginx
 //	npm ci --prefix interop/node
 package interop
