@@ -15,14 +15,6 @@ import (
 	"github.com/hybi/ws/protocol"
 )
 
-// Input is paused (the socket left unread) while a connection's messages
-// waiting for its callbacks hold more than inboxLimit bytes or
-// inboxMessages messages; it resumes once they are down to half.
-const (
-	inboxLimit    = 256 << 10
-	inboxMessages = 256
-)
-
 // Conn is a WebSocket connection served by a Server. Its methods are safe
 // for concurrent use and never block on the network.
 type Conn struct {
@@ -33,20 +25,22 @@ type Conn struct {
 	remote net.Addr
 
 	mu         sync.Mutex
-	p          *protocol.Protocol      // nil during the opening handshake
+	p          *protocol.Protocol       // nil during the opening handshake
 	hs         *handshake.RequestReader // the handshake's reader
-	hsDeadline int64                   // Unix ns
-	out        []byte                  // queued output, from off
+	hsDeadline int64                    // Unix ns
+	out        []byte                   // queued output, from off
 	off        int
 	armed      int64 // the deadline the timer heap has (or is told), Unix ns
 	pendingOut bool  // out holds control frames not yet reported written
 	dead       bool  // the connection ended; teardown is posted
 	torn       bool  // the transport is closed
 	halfClosed bool
-	posted     bool // the teardown is posted
-	rejected   bool // the handshake was refused: close once out is written
-	paused     bool // input waits until the callbacks catch up
-	readReady  bool // input may be waiting on the socket
+	posted     bool   // the teardown is posted
+	rejected   bool   // the handshake was refused: close once out is written
+	paused     bool   // a message waits for OnMessage: input stops
+	readReady  bool   // input may be waiting on the socket
+	held       []byte // input read past the message that paused it
+	heldOff    int
 	// fd mode: a write met EAGAIN; the poller's next event resumes it.
 	writeBlocked bool
 	// goroutine mode: a writer goroutine is running; its chunk is in flight.
@@ -61,8 +55,6 @@ type Conn struct {
 
 	// Events waiting for the callbacks, in order.
 	inHead, inTail *event
-	inBytes        int
-	inCount        int
 	scheduled      bool
 
 	subprotocol string
@@ -213,7 +205,7 @@ func (c *Conn) input(b []byte, now time.Time) {
 		return
 	}
 	c.p.Alive(now)
-	c.parse(b)
+	c.feed(b)
 }
 
 func (c *Conn) handshake(b []byte, now time.Time) {
@@ -234,12 +226,28 @@ func (c *Conn) handshake(b []byte, now time.Time) {
 	c.open(res, params, now)
 	if len(res.Buffered) > 0 {
 		c.p.Alive(now)
-		c.parse(res.Buffered)
+		c.feed(res.Buffered)
 	}
 }
 
-// parse gives b to the state machine and collects its messages.
-func (c *Conn) parse(b []byte) {
+// feed parses b, and keeps what follows a message that paused the input.
+// c.mu is held.
+func (c *Conn) feed(b []byte) {
+	if c.held != nil { // not reached: input stops while bytes are held
+		c.held = append(c.held, b...)
+		return
+	}
+	n := c.parse(b)
+	if n < len(b) {
+		c.held = append(getBuf(len(b)-n), b[n:]...)
+		c.heldOff = 0
+	}
+}
+
+// parse gives b to the state machine and collects its messages. It stops
+// after a message's end, which pauses the input until OnMessage returned,
+// and returns the number of bytes consumed.
+func (c *Conn) parse(b []byte) int {
 	for in := b; ; {
 		ev, k, err := c.p.Parse(in)
 		in = in[k:]
@@ -248,7 +256,14 @@ func (c *Conn) parse(b []byte) {
 		}
 		switch ev.Kind {
 		case protocol.EventNone:
-			return
+			return len(b)
+		case protocol.EventPing:
+			// Each ping gets its pong, in order, not only the latest.
+			if c.out == nil {
+				c.out = getBuf(256)
+			}
+			c.out = c.p.AppendPending(c.out)
+			c.pendingOut = true
 		case protocol.EventMessageStart:
 			c.inMsg, c.msgType = true, ev.Type
 		case protocol.EventData:
@@ -261,14 +276,40 @@ func (c *Conn) parse(b []byte) {
 			e := getEvent()
 			e.kind, e.typ, e.data = evMessage, c.msgType, c.msg
 			c.msg, c.inMsg = nil, false
-			c.inBytes += len(e.data)
-			c.inCount++
 			c.push(e)
-			if c.inBytes > inboxLimit || c.inCount > inboxMessages {
-				c.paused = true
-			}
+			c.paused = true
+			return len(b) - len(in)
 		}
 	}
+}
+
+// continueInput goes on with the input once OnMessage returned: the bytes
+// held, then the socket. It runs on the worker.
+func (c *Conn) continueInput() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.torn || c.dead {
+		return
+	}
+	c.paused = false
+	if c.held != nil {
+		c.heldOff += c.parse(c.held[c.heldOff:])
+		if c.heldOff == len(c.held) {
+			putBuf(c.held)
+			c.held, c.heldOff = nil, 0
+		}
+	}
+	if !c.paused {
+		if c.fd >= 0 {
+			if c.readReady {
+				c.l.post(task{kind: taskResume, c: c})
+			}
+		} else if c.resume != nil {
+			close(c.resume)
+			c.resume = nil
+		}
+	}
+	c.afterLocked()
 }
 
 // transportClosed reports the end of the transport's input or an I/O
@@ -434,6 +475,10 @@ func (c *Conn) releaseLocked() {
 	if c.msg != nil {
 		putBuf(c.msg)
 		c.msg = nil
+	}
+	if c.held != nil {
+		putBuf(c.held)
+		c.held, c.heldOff = nil, 0
 	}
 	c.hs = nil
 	if c.resume != nil {

@@ -156,10 +156,12 @@ func (l *loop) again(c *Conn) {
 // readFD reads what c's socket holds, and reports whether it holds more
 // after maxReadsPerEvent reads. c.mu is held.
 func (l *loop) readFD(c *Conn) (more bool) {
-	c.readReady = false
 	for i := 0; ; i++ {
-		if c.paused || c.dead {
-			c.readReady = c.paused
+		if c.dead {
+			return false
+		}
+		if c.paused {
+			c.readReady = true
 			return false
 		}
 		if i == maxReadsPerEvent {
@@ -167,6 +169,7 @@ func (l *loop) readFD(c *Conn) (more bool) {
 			return true
 		}
 		n, err := fdRead(c.fd, l.buf)
+		c.readReady = false
 		switch {
 		case err == errAgain:
 			return false

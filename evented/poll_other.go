@@ -16,9 +16,9 @@ const epollSupported = false
 type poller struct{ ch chan struct{} }
 
 func newPoller() (*poller, error) { return &poller{ch: make(chan struct{}, 1)}, nil }
-func (p *poller) close()         {}
-func (p *poller) add(int) error  { return errors.New("evented: no event loop on this system") }
-func (p *poller) del(int)        {}
+func (p *poller) close()          {}
+func (p *poller) add(int) error   { return errors.New("evented: no event loop on this system") }
+func (p *poller) del(int)         {}
 
 func (p *poller) wake() {
 	select {

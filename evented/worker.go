@@ -72,23 +72,14 @@ func (c *Conn) run() {
 		if c.inHead == nil {
 			c.inTail = nil
 		}
-		resume := false
-		if e.kind == evMessage {
-			c.inBytes -= len(e.data)
-			c.inCount--
-			if c.paused && c.inBytes <= inboxLimit/2 && c.inCount <= inboxMessages/2 {
-				c.paused = false
-				resume = true
-			}
-		}
 		skip := c.failed
 		c.mu.Unlock()
-		if resume {
-			c.resumeInput()
-		}
 		c.dispatch(e, skip)
-		if e.kind == evMessage && e.data != nil {
-			putBuf(e.data)
+		if e.kind == evMessage {
+			if e.data != nil {
+				putBuf(e.data)
+			}
+			c.continueInput()
 		}
 		final := e.kind == evClose
 		putEvent(e)
@@ -136,20 +127,6 @@ func (c *Conn) dispatch(e *event, skip bool) {
 			f(c, e.res)
 		}
 	}
-}
-
-// resumeInput lets the reading of a paused connection go on.
-func (c *Conn) resumeInput() {
-	if c.fd >= 0 {
-		c.l.post(task{kind: taskResume, c: c})
-		return
-	}
-	c.mu.Lock()
-	if c.resume != nil {
-		close(c.resume)
-		c.resume = nil
-	}
-	c.mu.Unlock()
 }
 
 // workers is the bounded pool of goroutines running callbacks.
