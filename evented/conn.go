@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hybi/ws/closecode"
@@ -65,6 +66,7 @@ type Conn struct {
 	at      int64 // the deadline in the heap
 	hidx    int32 // index in the heap, -1 when not in it
 	inRetry bool
+	hup     atomic.Bool // the peer closed its side: read to the end
 }
 
 func newConn(s *Server, nc net.Conn) *Conn {

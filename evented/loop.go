@@ -113,11 +113,14 @@ func (l *loop) run() {
 }
 
 // ready handles an event of the poller.
-func (l *loop) ready(fd int, r, w bool) {
+func (l *loop) ready(fd int, r, w, hup bool) {
 	if fd < 0 || fd >= len(l.byFD) {
 		return
 	}
 	if c := l.byFD[fd]; c != nil {
+		if hup {
+			c.hup.Store(true)
+		}
 		l.service(c, r, w)
 	}
 }
@@ -181,7 +184,7 @@ func (l *loop) readFD(c *Conn) (more bool) {
 			return false
 		}
 		c.input(l.buf[:n], time.Now())
-		if n < len(l.buf) {
+		if n < len(l.buf) && !c.hup.Load() {
 			return false // drained: the next byte makes a new edge
 		}
 	}

@@ -62,9 +62,11 @@ func (p *poller) wake() {
 }
 
 // wait waits up to msec milliseconds (-1: without bound) and calls f for
-// each ready connection's fd with whether it is readable and writable.
+// each ready connection's fd with whether it is readable, writable, and
+// whether its peer closed its side (which makes no edge of its own after
+// the input before it is read).
 // It reports whether the wake pipe fired.
-func (p *poller) wait(msec int, f func(fd int, r, w bool)) (woken bool) {
+func (p *poller) wait(msec int, f func(fd int, r, w, hup bool)) (woken bool) {
 	n, err := syscall.EpollWait(p.epfd, p.events, msec)
 	if err != nil {
 		return false // EINTR
@@ -82,7 +84,8 @@ func (p *poller) wait(msec int, f func(fd int, r, w bool)) (woken bool) {
 			woken = true
 			continue
 		}
-		f(fd, ev.Events&evRead != 0, ev.Events&(evWrite|syscall.EPOLLHUP|syscall.EPOLLERR) != 0)
+		f(fd, ev.Events&evRead != 0, ev.Events&(evWrite|syscall.EPOLLHUP|syscall.EPOLLERR) != 0,
+			ev.Events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0)
 	}
 	return woken
 }

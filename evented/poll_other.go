@@ -27,7 +27,7 @@ func (p *poller) wake() {
 	}
 }
 
-func (p *poller) wait(msec int, f func(fd int, r, w bool)) bool {
+func (p *poller) wait(msec int, f func(fd int, r, w, hup bool)) bool {
 	if msec < 0 {
 		<-p.ch
 		return true
