@@ -130,7 +130,6 @@ func eventedServer(t *testing.T, mode uint8) string {
 const eventedRequest = "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 
-
 // fuzzEvented sends a handshake request, then stream in chunks, to the
 // event-driven server, with a small ReadLimit, a short CloseTimeout and no
 // keepalive. mode picks the variations: compression negotiated (with or
