@@ -2,6 +2,7 @@ package evented_test
 
 import (
 	"context"
+	"crypto/x509"
 	"net"
 	"runtime"
 	"sync"
@@ -91,3 +92,7 @@ func waitGoroutines(t *testing.T, n int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+type x509CertPool = x509.CertPool
+
+func newCertPool() *x509.CertPool { return x509.NewCertPool() }
