@@ -262,6 +262,15 @@ func (l *loop) each(f func(c *Conn)) {
 }
 
 func (l *loop) register(c *Conn, buffered []byte) {
+	c.mu.Lock()
+	torn := c.torn
+	c.mu.Unlock()
+	if torn {
+		// Its callbacks (ServeHTTP's OnOpen runs at once) ended it
+		// already: its descriptor is closed, and its number may be
+		// another connection's by now.
+		return
+	}
 	if c.fd >= 0 {
 		if err := l.poll.add(c.fd); err != nil {
 			// Not a socket the poller takes: should not happen for TCP
