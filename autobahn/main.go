@@ -35,7 +35,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	agent := fs.String("agent", "", "report name of the -server (default: its Server header)")
 	listen := fs.String("listen", "", "serve the fuzzing endpoints on this address until interrupted")
 	check := fs.String("check", "", "check an index.json of the real Autobahn|Testsuite")
-	testee := fs.String("testee", defaultTestee(), "testee implementation to score: hybi or ref")
+	testee := fs.String("testee", defaultTestee(), "testee implementation to score: hybi, evented or ref")
 	echo := fs.String("echo", "", "serve the testee echo server on this address until interrupted (for the real Autobahn's fuzzing client)")
 	fuzzServer := fs.String("fuzzingserver", "", "run the testee client against the fuzzing server at this URL (for example the real Autobahn)")
 	scale := fs.Float64("timeout-scale", 1, "stretch the fallback timeouts that end cases of a stalled testee (1: Autobahn's timing)")

@@ -54,6 +54,10 @@ func Libs() []Lib {
 			Note: "wsutil.ReadClientData / WriteServerMessage (README style) on the raw conn"},
 		{Name: "gobwas-ws", Serve: serveGobwas(true), Dial: dialGobwas(true),
 			Note: "low level: ws.ReadHeader/WriteHeader over 4 KiB bufio, payload buffer reused, ws.Cipher"},
+		{Name: "hybi-evented", Serve: serveEvented, Dial: dialHybi(false, false), Deflate: true,
+			Note: "hybi's event-driven server (package evented): epoll loops, OnMessage + Conn.Write (client: conn.Dial)"},
+		{Name: "nbio", Serve: serveNbio, Dial: dialHybi(false, false),
+			Note: "lesismal/nbio v1.6.8 nbhttp engine, IOModNonBlocking, websocket.Upgrader OnMessage + WriteMessage (client: conn.Dial)"},
 		{Name: "gws", Serve: serveGWS, Dial: dialGWS, Deflate: true,
 			Note: "event-driven gws.Server / OnMessage; compression: PermessageDeflate with context takeover both ways"},
 	}

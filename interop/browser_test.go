@@ -29,7 +29,7 @@ func buildChat(t *testing.T) string {
 }
 
 func startChat(t *testing.T, bin, addr string) *chatServer {
-	s := &chatServer{cmd: exec.Command(bin, "-addr", addr), log: &lockedBuffer{}, exited: make(chan struct{})}
+	s := &chatServer{cmd: exec.Command(bin, append([]string{"-addr", addr}, chatFlags...)...), log: &lockedBuffer{}, exited: make(chan struct{})}
 	s.cmd.Stderr = s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

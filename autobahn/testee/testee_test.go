@@ -3,6 +3,7 @@ package testee_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -161,4 +162,38 @@ func shardName(cases []string) string {
 		return cases[0]
 	}
 	return cases[0] + "..."
+}
+
+// TestEventedServerConformance scores the echo testee on the event-driven
+// server, which reads the handshake from its listener itself.
+func TestEventedServerConformance(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := testee.Evented()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		<-served
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout())
+	defer cancel()
+	runShards(t, func(t *testing.T, cases []string) {
+		c := &suite.Client{Cases: cases, Agent: "hybi-evented-server", TimeoutScale: relaxed}
+		if p := progress(); p != nil {
+			c.Progress = p
+		}
+		rep, err := c.Run(ctx, "ws://"+ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		requireAllPassed(t, rep, "hybi-evented-server", cases)
+	})
 }

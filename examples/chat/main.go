@@ -18,10 +18,15 @@ var page []byte
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	useEvented := flag.Bool("evented", false, "serve the WebSockets on the event-driven server (package evented)")
 	flag.Parse()
 
 	h := newHub(hubConfig{Logf: log.Printf})
-	srv := &http.Server{Handler: newMux(h), ReadHeaderTimeout: 10 * time.Second}
+	handler, shutdownWS := http.Handler(newMux(h)), h.shutdown
+	if *useEvented {
+		handler, shutdownWS = newEventedChat(log.Printf)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
@@ -41,7 +46,7 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv.Shutdown(ctx) // stops accepting; WebSockets are the hub's to close
-	if err := h.shutdown(ctx); err != nil {
+	if err := shutdownWS(ctx); err != nil {
 		log.Printf("shutdown: %v", err)
 	}
 	log.Print("bye")
