@@ -48,7 +48,7 @@ type server struct {
 	protos []int // r.ProtoMajor of each WebSocket request
 }
 
-func newServer(t testing.TB, h http.HandlerFunc) *server {
+func newServer(t testing.TB, h http.HandlerFunc, configure ...func(*http.Server)) *server {
 	t.Helper()
 	s := &server{}
 	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -59,6 +59,9 @@ func newServer(t testing.TB, h http.HandlerFunc) *server {
 	}))
 	ts.EnableHTTP2 = true
 	ts.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: 5000}
+	for _, f := range configure {
+		f(ts.Config)
+	}
 	ts.StartTLS()
 	s.Server = ts
 	t.Cleanup(ts.Close)

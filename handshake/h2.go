@@ -148,7 +148,9 @@ func (o *responseSink) cut() {
 // closeWrite does nothing: a handler's response ends when it returns.
 func (o *responseSink) closeWrite() error { return nil }
 
-func (o *responseSink) close() {}
+func (o *responseSink) close(bool) {}
+
+func (o *responseSink) release() {}
 
 // dialH2 opens a WebSocket over HTTP/2 with d.Transport. ctx bounds the
 // handshake only; the stream lives on after it.
@@ -273,22 +275,34 @@ func (o *requestSink) closeWrite() error {
 	return nil
 }
 
-// close ends the request: the request body first (END_STREAM, if the
-// transport still reads it), then the request, which resets the stream if
-// the server has not ended it.
-func (o *requestSink) close() {
-	o.body.closeWrite()
-	o.cancel()
+// close ends the request body: with END_STREAM after the server ended
+// its side (an orderly end), and otherwise with an error, on which the
+// transport resets the stream (RST_STREAM), as a TCP connection closed
+// with unread input is reset.
+func (o *requestSink) close(orderly bool) {
+	if orderly {
+		o.body.closeWrite()
+	} else {
+		o.body.abort()
+	}
 }
+
+// release ends the request, once the response body is closed.
+func (o *requestSink) release() { o.cancel() }
 
 // bodyPipe is the request body of a client's extended CONNECT: Write
 // hands its bytes to the transport's Read, without a copy of ours.
 type bodyPipe struct {
 	wch  chan []byte   // a write offers its bytes
 	rch  chan int      // the read says how many it took
-	done chan struct{} // closed by closeWrite: reads return io.EOF
+	done chan struct{} // closed by closeWrite or abort: reads return err
 	once sync.Once
+	err  error // io.EOF or errAborted, set before done is closed
 }
+
+// errAborted ends a request body whose WebSocket was torn down: the
+// transport then resets the stream.
+var errAborted = errors.New("handshake: WebSocket torn down")
 
 func newBodyPipe() *bodyPipe {
 	return &bodyPipe{wch: make(chan []byte), rch: make(chan int), done: make(chan struct{})}
@@ -305,7 +319,7 @@ func (b *bodyPipe) Read(p []byte) (int, error) {
 		b.rch <- n
 		return n, nil
 	case <-b.done:
-		return 0, io.EOF
+		return 0, b.err
 	}
 }
 
@@ -315,7 +329,16 @@ func (b *bodyPipe) Close() error {
 	return nil
 }
 
-func (b *bodyPipe) closeWrite() { b.once.Do(func() { close(b.done) }) }
+func (b *bodyPipe) closeWrite() { b.end(io.EOF) }
+
+func (b *bodyPipe) abort() { b.end(errAborted) }
+
+func (b *bodyPipe) end(err error) {
+	b.once.Do(func() {
+		b.err = err
+		close(b.done)
+	})
+}
 
 func (b *bodyPipe) write(p []byte, expired <-chan struct{}) (int, error) {
 	n := 0

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +35,7 @@ type stream struct {
 	// Read side. rmu serializes Read and guards avail and waiting.
 	rmu     sync.Mutex
 	avail   bool          // in holds bytes or its end: a Read returns at once
+	eof     atomic.Bool   // in ended orderly (io.EOF)
 	waiting bool          // the waiter was asked to wait and has not answered
 	once    sync.Once     // starts the waiter
 	kick    chan struct{} // asks the waiter to wait for input (capacity 1)
@@ -51,6 +53,10 @@ type stream struct {
 	closed    chan struct{}
 }
 
+// closeWait bounds how long Close waits for the transport to end the
+// request.
+const closeWait = 5 * time.Second
+
 // sink is the sending direction of a stream.
 type sink interface {
 	// write sends p; it returns early, with what was taken, when expired
@@ -61,8 +67,11 @@ type sink interface {
 	// closeWrite ends the sending direction (END_STREAM), if the side
 	// can do so without ending the whole stream.
 	closeWrite() error
-	// close releases the sending direction once no write is in progress.
-	close()
+	// close ends the sending direction once no write is in progress,
+	// orderly when the peer's direction ended orderly.
+	close(orderly bool)
+	// release frees what the stream holds, once both directions ended.
+	release()
 }
 
 func newStream(in io.ReadCloser, out sink, local, remote net.Addr) *stream {
@@ -97,6 +106,9 @@ func (s *stream) Read(p []byte) (int, error) {
 			n, err := s.in.Read(p) // does not block: input is there
 			if n == 0 && err == nil {
 				continue
+			}
+			if err == io.EOF {
+				s.eof.Store(true)
 			}
 			return n, err
 		}
@@ -186,15 +198,21 @@ func (s *stream) CloseWrite() error { return s.out.closeWrite() }
 func (s *stream) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closed)
-		s.in.Close() // wakes the waiter
 		s.smu.Lock()
 		if s.writing {
 			s.out.cut()
 		}
 		s.smu.Unlock()
-		s.wmu.Lock() // no write goes on after Close returns
-		s.out.close()
+		s.out.close(s.eof.Load()) // unblocks a client's write
+		s.wmu.Lock()              // no write goes on after Close returns
 		s.wmu.Unlock()
+		// Closing the body wakes the waiter. x/net's response body
+		// waits there for the request to end, which releasing it
+		// bounds.
+		t := time.AfterFunc(closeWait, s.out.release)
+		s.in.Close()
+		t.Stop()
+		s.out.release()
 		s.rdl.stop()
 		s.wdl.stop()
 	})
