@@ -145,8 +145,9 @@ func (o *responseSink) cut() {
 	o.rc.SetWriteDeadline(aLongTimeAgo)
 }
 
-// closeWrite does nothing: a handler's response ends when it returns.
-func (o *responseSink) closeWrite() error { return nil }
+// closeWrite cannot end a handler's response, which ends when it
+// returns.
+func (o *responseSink) closeWrite() bool { return false }
 
 func (o *responseSink) close(bool) {}
 
@@ -270,9 +271,9 @@ func (o *requestSink) write(p []byte, expired <-chan struct{}) (int, error) {
 
 func (o *requestSink) cut() {}
 
-func (o *requestSink) closeWrite() error {
+func (o *requestSink) closeWrite() bool {
 	o.body.closeWrite()
-	return nil
+	return true
 }
 
 // close ends the request body: with END_STREAM after the server ended

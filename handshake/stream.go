@@ -49,6 +49,9 @@ type stream struct {
 	writing bool
 	wdl     deadline
 
+	readEnd   sync.Once
+	readEnded chan struct{} // closed by a server's CloseWrite: reads return io.EOF
+
 	closeOnce sync.Once
 	closed    chan struct{}
 }
@@ -64,9 +67,10 @@ type sink interface {
 	write(p []byte, expired <-chan struct{}) (int, error)
 	// cut unblocks a write that expired cannot, by ending the stream.
 	cut()
-	// closeWrite ends the sending direction (END_STREAM), if the side
-	// can do so without ending the whole stream.
-	closeWrite() error
+	// closeWrite ends the sending direction (END_STREAM) and reports
+	// true, or, when the side cannot do so without ending the whole
+	// stream, reports false.
+	closeWrite() bool
 	// close ends the sending direction once no write is in progress,
 	// orderly when the peer's direction ended orderly.
 	close(orderly bool)
@@ -76,13 +80,14 @@ type sink interface {
 
 func newStream(in io.ReadCloser, out sink, local, remote net.Addr) *stream {
 	s := &stream{
-		in:     in,
-		out:    out,
-		local:  local,
-		remote: remote,
-		kick:   make(chan struct{}, 1),
-		ready:  make(chan struct{}, 1),
-		closed: make(chan struct{}),
+		in:        in,
+		out:       out,
+		local:     local,
+		remote:    remote,
+		kick:      make(chan struct{}, 1),
+		ready:     make(chan struct{}, 1),
+		closed:    make(chan struct{}),
+		readEnded: make(chan struct{}),
 	}
 	s.wdl.expire = s.cutWrite
 	return s
@@ -99,6 +104,8 @@ func (s *stream) Read(p []byte) (int, error) {
 		select {
 		case <-s.closed:
 			return 0, net.ErrClosed
+		case <-s.readEnded:
+			return 0, io.EOF
 		default:
 		}
 		if s.avail {
@@ -125,6 +132,8 @@ func (s *stream) Read(p []byte) (int, error) {
 			return 0, os.ErrDeadlineExceeded
 		case <-s.closed:
 			return 0, net.ErrClosed
+		case <-s.readEnded:
+			return 0, io.EOF
 		}
 	}
 }
@@ -189,8 +198,19 @@ func (s *stream) cutWrite() {
 	}
 }
 
-// CloseWrite ends the sending direction where the side can (the client).
-func (s *stream) CloseWrite() error { return s.out.closeWrite() }
+// CloseWrite ends the sending direction: on the client, the request body
+// ends (END_STREAM) and reads go on. A server's response ends only when its
+// handler returns, which ends the whole stream; so on the server CloseWrite
+// ends the reading direction as well, as if the peer had closed it (reads
+// return io.EOF), so that the connection ends and its handler can return.
+// The peer still reads what was sent: the stream's END_STREAM comes before
+// the reset with which net/http then ends the client's direction.
+func (s *stream) CloseWrite() error {
+	if !s.out.closeWrite() {
+		s.readEnd.Do(func() { close(s.readEnded) })
+	}
+	return nil
+}
 
 // Close ends the stream: the waiter, a blocked write (by resetting the
 // stream, on the server), and both directions. On the server, the stream
