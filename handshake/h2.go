@@ -122,7 +122,7 @@ type responseSink struct {
 // the stream.
 var errHandlerDone = errors.New("handshake: the HTTP/2 stream ended: its handler returned")
 
-func (o *responseSink) write(p []byte, _ <-chan struct{}) (n int, err error) {
+func (o *responseSink) write(v [][]byte, _ <-chan struct{}) (n int64, err error) {
 	defer func() {
 		// net/http panics on a write after the handler returned; the
 		// handler must wait for the connection to end, but a mistake
@@ -131,12 +131,42 @@ func (o *responseSink) write(p []byte, _ <-chan struct{}) (n int, err error) {
 			n, err = 0, errHandlerDone
 		}
 	}()
-	n, err = o.w.Write(p)
-	if err == nil {
-		err = o.rc.Flush()
+	total := 0
+	for _, p := range v {
+		total += len(p)
 	}
-	return n, err
+	if len(v) > 1 && total > handlerChunk {
+		// net/http sends what its 4 KiB buffer takes as a DATA frame
+		// of its own, each waiting for the connection's writer; a
+		// write that starts with the buffer empty goes out whole, as
+		// frames of the peer's maximum size. A frame header and its
+		// payload are joined for that.
+		bp := getBuffer()
+		b := (*bp)[:0]
+		for _, p := range v {
+			b = append(b, p...)
+		}
+		m, err := o.w.Write(b)
+		*bp = b
+		putBuffer(bp)
+		if err == nil {
+			err = o.rc.Flush()
+		}
+		return int64(m), err
+	}
+	for _, p := range v {
+		m, err := o.w.Write(p)
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, o.rc.Flush()
 }
+
+// handlerChunk is the size of the buffer net/http's HTTP/2 server puts in
+// front of a handler's writes.
+const handlerChunk = 4 << 10
 
 func (o *responseSink) cut() {
 	defer func() { recover() }() // as in write
@@ -265,8 +295,8 @@ type requestSink struct {
 	cancel context.CancelFunc
 }
 
-func (o *requestSink) write(p []byte, expired <-chan struct{}) (int, error) {
-	return o.body.write(p, expired)
+func (o *requestSink) write(v [][]byte, expired <-chan struct{}) (int64, error) {
+	return o.body.write(v, expired)
 }
 
 func (o *requestSink) cut() {}
@@ -291,11 +321,12 @@ func (o *requestSink) close(orderly bool) {
 // release ends the request, once the response body is closed.
 func (o *requestSink) release() { o.cancel() }
 
-// bodyPipe is the request body of a client's extended CONNECT: Write
-// hands its bytes to the transport's Read, without a copy of ours.
+// bodyPipe is the request body of a client's extended CONNECT: a write
+// hands its buffers to the transport's Read, which copies them into its
+// own buffer: no copy of ours.
 type bodyPipe struct {
-	wch  chan []byte   // a write offers its bytes
-	rch  chan int      // the read says how many it took
+	wch  chan [][]byte // a write offers its buffers
+	rch  chan int      // the read says how many bytes it took
 	done chan struct{} // closed by closeWrite or abort: reads return err
 	once sync.Once
 	err  error // io.EOF or errAborted, set before done is closed
@@ -306,7 +337,7 @@ type bodyPipe struct {
 var errAborted = errors.New("handshake: WebSocket torn down")
 
 func newBodyPipe() *bodyPipe {
-	return &bodyPipe{wch: make(chan []byte), rch: make(chan int), done: make(chan struct{})}
+	return &bodyPipe{wch: make(chan [][]byte), rch: make(chan int), done: make(chan struct{})}
 }
 
 // Read is called by the transport.
@@ -315,8 +346,14 @@ func (b *bodyPipe) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	select {
-	case w := <-b.wch:
-		n := copy(p, w)
+	case v := <-b.wch:
+		n := 0
+		for _, x := range v {
+			n += copy(p[n:], x)
+			if n == len(p) {
+				break
+			}
+		}
 		b.rch <- n
 		return n, nil
 	case <-b.done:
@@ -341,17 +378,31 @@ func (b *bodyPipe) end(err error) {
 	})
 }
 
-func (b *bodyPipe) write(p []byte, expired <-chan struct{}) (int, error) {
-	n := 0
-	for n < len(p) {
+func (b *bodyPipe) write(v [][]byte, expired <-chan struct{}) (int64, error) {
+	var n int64
+	for {
+		for len(v) > 0 && len(v[0]) == 0 {
+			v = v[1:]
+		}
+		if len(v) == 0 {
+			return n, nil
+		}
 		select {
-		case b.wch <- p[n:]:
-			n += <-b.rch
+		case b.wch <- v:
+			m := <-b.rch
+			n += int64(m)
+			for m > 0 {
+				k := min(m, len(v[0]))
+				v[0] = v[0][k:]
+				m -= k
+				if len(v[0]) == 0 {
+					v = v[1:]
+				}
+			}
 		case <-expired:
 			return n, os.ErrDeadlineExceeded
 		case <-b.done:
 			return n, net.ErrClosed
 		}
 	}
-	return n, nil
 }

@@ -45,6 +45,7 @@ type stream struct {
 	// Write side. wmu serializes writes; smu guards writing, which the
 	// write deadline's expiry reads to cut a blocked write.
 	wmu     sync.Mutex
+	one     [1][]byte // Write's buffer, as a vector
 	smu     sync.Mutex
 	writing bool
 	wdl     deadline
@@ -62,9 +63,10 @@ const closeWait = 5 * time.Second
 
 // sink is the sending direction of a stream.
 type sink interface {
-	// write sends p; it returns early, with what was taken, when expired
-	// is closed, if it can.
-	write(p []byte, expired <-chan struct{}) (int, error)
+	// write sends the buffers of v in order, as one write; it returns
+	// early, with how many bytes were taken, when expired is closed, if
+	// it can.
+	write(v [][]byte, expired <-chan struct{}) (int64, error)
 	// cut unblocks a write that expired cannot, by ending the stream.
 	cut()
 	// closeWrite ends the sending direction (END_STREAM) and reports
@@ -159,6 +161,21 @@ func (s *stream) waitInput() {
 func (s *stream) Write(p []byte) (int, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	s.one[0] = p
+	n, err := s.writeLocked(s.one[:])
+	s.one[0] = nil
+	return int(n), err
+}
+
+// WriteBuffers sends the buffers of v in order, as one write: on HTTP/2,
+// one DATA frame where the frame allows.
+func (s *stream) WriteBuffers(v [][]byte) (int64, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return s.writeLocked(v)
+}
+
+func (s *stream) writeLocked(v [][]byte) (int64, error) {
 	select {
 	case <-s.closed:
 		return 0, net.ErrClosed
@@ -174,7 +191,7 @@ func (s *stream) Write(p []byte) (int, error) {
 	}
 	s.writing = true
 	s.smu.Unlock()
-	n, err := s.out.write(p, expired)
+	n, err := s.out.write(v, expired)
 	s.smu.Lock()
 	s.writing = false
 	s.smu.Unlock()
