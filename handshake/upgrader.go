@@ -219,6 +219,13 @@ func selectSubprotocol(prefs, offers []string) string {
 // (500 if w cannot be hijacked) and returns an error wrapping one of the
 // Err* values (or http.ErrNotSupported for a writer that cannot hijack).
 //
+// On HTTP/2, Upgrade accepts an extended CONNECT request (RFC 8441, :protocol
+// websocket; net/http passes one only when the process runs with
+// GODEBUG=http2xconnect=1) with the same checks, except those of the
+// HTTP/1.1 upgrade headers and key, and answers 200; Result.Conn is then the
+// HTTP/2 stream as a net.Conn, which lives only as long as the handler runs.
+// Another :protocol is refused with 501, a plain CONNECT with 405.
+//
 // Upgrade and UpgradeConn give the same answer to the same request: they
 // accept as request target only an absolute path or an absolute http,
 // https, ws or wss URI (not "*", nor "//host/path"), and apply the same

@@ -57,7 +57,9 @@ func main() {
 	url := "wss" + strings.TrimPrefix(srv.URL, "https")
 	tr := &http2.Transport{TLSClientConfig: tcfg}
 	dial := map[string]func() *conn.Conn{
-		"h2": func() *conn.Conn { return mustDial(url, &conn.DialOptions{Transport: tr, Options: conn.Options{PingInterval: -1}}) },
+		"h2": func() *conn.Conn {
+			return mustDial(url, &conn.DialOptions{Transport: tr, Options: conn.Options{PingInterval: -1}})
+		},
 		"h1+tls": func() *conn.Conn {
 			return mustDial(url, &conn.DialOptions{TLSConfig: tcfg, Options: conn.Options{PingInterval: -1}})
 		},
