@@ -475,3 +475,17 @@ func TestManyOnOneConnection(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestServerTimeoutsCleared: the http.Server's ReadTimeout and
+// WriteTimeout, which net/http applies to each stream, do not cut a
+// WebSocket: Accept clears them.
+func TestServerTimeoutsCleared(t *testing.T) {
+	s := newServer(t, echo(nil, nil), func(hs *http.Server) {
+		hs.ReadTimeout = 100 * time.Millisecond
+		hs.WriteTimeout = 100 * time.Millisecond
+	})
+	c := dialH2(t, s, nil)
+	roundTrip(t, c, "before")
+	time.Sleep(300 * time.Millisecond)
+	roundTrip(t, c, "after the server's timeouts")
+}
