@@ -74,6 +74,7 @@ func conformanceTimeout() time.Duration {
 // TestServerConformanceOverH2 runs the fuzzing client, dialing over
 // HTTP/2, against hybi's echo testee served over HTTP/2.
 func TestServerConformanceOverH2(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testee.Handler().ServeHTTP)
 	ctx, cancel := context.WithTimeout(context.Background(), conformanceTimeout())
 	defer cancel()
@@ -105,6 +106,7 @@ func TestServerConformanceOverH2(t *testing.T) {
 // HTTP/2 with x/net's transport, against the fuzzing server served over
 // HTTP/2.
 func TestClientConformanceOverH2(t *testing.T) {
+	t.Parallel()
 	cases := conformanceCases()
 	rep := suite.NewReport()
 	fs := &suite.Server{Cases: cases, Report: rep, TimeoutScale: 4}
