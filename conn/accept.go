@@ -141,6 +141,7 @@ func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, error) {
 		Header:       opts.Header,
 		Origin:       opts.Origin,
 		Subprotocols: opts.Subprotocols,
+		Transport:    opts.Transport,
 	}
 	var params *deflate.Params
 	if cfg := opts.Compression; cfg != nil {

@@ -119,6 +119,60 @@
 // however slow the handler or long the write; a dead one is noticed within
 // PingInterval plus PongTimeout.
 //
+// # WebSocket over HTTP/2
+//
+// Accept also takes WebSockets over HTTP/2 (RFC 8441): an extended CONNECT
+// request (method CONNECT, :protocol websocket), which browsers send on the
+// page's HTTP/2 connection when the server advertises
+// SETTINGS_ENABLE_CONNECT_PROTOCOL. The same options and checks apply
+// (Origin, subprotocols, permessage-deflate); the answer is 200, with no
+// Sec-WebSocket-Accept; the connection then runs over the stream, and
+// everything above works the same. Register the handler for CONNECT too
+// when the mux matches methods ("CONNECT /ws" beside "GET /ws").
+//
+// On HTTP/2 the stream ends when the handler returns (a hijacked HTTP/1.1
+// connection outlives its handler): the handler must not return before
+// the connection is done, for example by reading until Read fails, or by
+// waiting for Done.
+//
+// net/http's server advertises the setting only when the process starts
+// with GODEBUG=http2xconnect=1 in its environment (Go 1.24 to 1.26 at
+// least). It is read once, when net/http initializes, so os.Setenv in main
+// is too late, and it is no //go:debug setting. It turns extended CONNECT
+// on for every HTTP/2 server of the process, net/http's and x/net's, and
+// browsers then open every WebSocket to those servers over HTTP/2, with no
+// fallback to HTTP/1.1 when that fails. So every WebSocket endpoint those
+// servers reach must take extended CONNECT: hybi's Accept does, but
+// httputil.ReverseProxy and the other Go WebSocket libraries do not (the
+// proxy answers 502; see golang.org/issue/71128), and a reverse proxy that
+// shares the server breaks the WebSockets it forwards. One process cannot
+// have one HTTP/2 server with extended CONNECT and one without: run them
+// as two processes, or, in the process with the switch, serve the others
+// over HTTP/1.1 only (an http.Server whose Protocols has only HTTP1 set),
+// where browsers never see the setting and upgrade as usual.
+//
+// Serving many WebSockets per HTTP/2 connection, raise the server's
+// http.HTTP2Config.MaxConcurrentStreams (250 by default) and keep
+// MaxReceiveBufferPerConnection above MaxReceiveBufferPerStream (both 1 MiB
+// by default): the streams of a connection share its receive window, and
+// a WebSocket whose application stops reading can hold its stream's
+// share. On the server, a write cut by its context or deadline resets the
+// stream (net/http cannot interrupt a blocked write otherwise), which ends
+// the connection, as a write cut in the middle of a message does over TCP;
+// reads cut by theirs leave it usable. Accept clears the ReadTimeout and
+// WriteTimeout deadlines net/http sets on the stream.
+//
+// A client dials over HTTP/2 with DialOptions.Transport set to an HTTP/2
+// round tripper that sends :protocol, such as golang.org/x/net/http2's
+// Transport; its WebSockets to a server then share one connection. Dial's
+// context bounds only the handshake. When the server does not advertise
+// the setting, Dial fails with an error matching
+// handshake.ErrExtendedConnect; dial again without Transport to use
+// HTTP/1.1. x/net's transport keeps a request-body buffer per stream of the
+// server's maximum frame size, up to 512 KiB (net/http advertises 1 MiB):
+// a server setting HTTP2Config.MaxReadFrameSize to 16 KiB keeps a client's
+// idle WebSocket near 16 KiB there.
+//
 // # Byte streams
 //
 // NetConn turns a Conn into a net.Conn. Its deadlines follow the net.Conn

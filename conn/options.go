@@ -164,4 +164,9 @@ type DialOptions struct {
 	Proxy func(*http.Request) (*url.URL, error)
 	// NetDial dials the TCP connection; nil means a net.Dialer.
 	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Transport, when set, opens the WebSocket over HTTP/2 (RFC 8441)
+	// with this round tripper, such as golang.org/x/net/http2's
+	// Transport, instead of a connection of its own; see
+	// handshake.Dialer.Transport and the package documentation.
+	Transport http.RoundTripper
 }

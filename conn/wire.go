@@ -252,6 +252,8 @@ func (c *Conn) putv(bt *batch, v [][]byte) (int64, error) {
 		var m int
 		m, err = c.nc.Write(v[0])
 		n = int64(m)
+	} else if bw, ok := c.nc.(buffersWriter); ok {
+		n, err = bw.WriteBuffers(v[:k])
 	} else {
 		bt.bufs = v[:k]
 		n, err = bt.bufs.WriteTo(c.nc)
@@ -276,6 +278,14 @@ func (c *Conn) putv(bt *batch, v [][]byte) (int64, error) {
 		c.w.tail = rest
 	}
 	return wrote, err
+}
+
+// buffersWriter is a connection that sends several buffers in one call,
+// as net.Buffers does on a socket with writev: handshake's HTTP/2 stream,
+// which sends them in one DATA frame where a Write each would cost a frame
+// and a flush each.
+type buffersWriter interface {
+	WriteBuffers(v [][]byte) (int64, error)
 }
 
 // appendPending appends the frame b+p to the coalesced bytes if the reader

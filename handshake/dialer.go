@@ -61,6 +61,14 @@ type Dialer struct {
 	// the context's deadline alone when it has one; a negative value means
 	// no bound but the context's.
 	HandshakeTimeout time.Duration
+	// Transport, when set, makes Dial open the WebSocket over HTTP/2
+	// (RFC 8441): as an extended CONNECT request sent with Transport,
+	// which must speak HTTP/2 and send the :protocol pseudo-header, as
+	// golang.org/x/net/http2's Transport does. Many WebSockets then share
+	// the transport's connection to a server. NetDial, TLSConfig and Proxy
+	// are not used then: the transport dials. Dial fails with an error
+	// matching ErrExtendedConnect when the server does not support it.
+	Transport http.RoundTripper
 }
 
 // reservedRequest are headers of d.Header the handshake does not copy.
@@ -95,6 +103,9 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Result, error) {
 		addr = net.JoinHostPort(u.Hostname(), port)
 	}
 
+	if d.Transport != nil {
+		return d.dialH2(ctx, u, secure) // RFC 8441, see h2.go
+	}
 	proxyFunc := d.Proxy
 	if proxyFunc == nil {
 		proxyFunc = http.ProxyFromEnvironment
@@ -266,6 +277,12 @@ func (d *Dialer) checkResponse(resp *http.Response, key string) (*Result, error)
 	if a := h[acceptKey]; len(a) != 1 || trimOWS(a[0]) != AcceptKey(key) {
 		return nil, ErrBadAccept
 	}
+	return d.checkNegotiated(h)
+}
+
+// checkNegotiated validates the subprotocol and extensions a server chose,
+// over HTTP/1.1 or HTTP/2.
+func (d *Dialer) checkNegotiated(h http.Header) (*Result, error) {
 	res := &Result{Header: h}
 	if p := h[protocolKey]; len(p) > 0 {
 		sub := trimOWS(p[0])

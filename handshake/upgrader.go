@@ -151,44 +151,53 @@ func (u *Upgrader) check(r *request) (accepted, *rejection) {
 	if r.hasBody {
 		return a, reject(http.StatusBadRequest, ErrBadRequest, "websocket handshake request must not have a body")
 	}
+	rej := u.negotiate(r, &a)
+	return a, rej
+}
+
+// negotiate applies the checks an HTTP/1.1 upgrade and an HTTP/2 extended
+// CONNECT share (origin policy, subprotocol, extensions) and records the
+// choices in a.
+func (u *Upgrader) negotiate(r *request, a *accepted) *rejection {
+	h := r.header
 	if len(h["Origin"]) > 1 {
 		// RFC 6454 §7.3: a user agent sends at most one. Checking only
 		// one of several would let the others through unchecked.
-		return a, badRequest("more than one Origin header")
+		return badRequest("more than one Origin header")
 	}
 	if rej := u.checkOrigin(h, r.host, !strings.HasPrefix(r.target, "/")); rej != nil {
-		return a, rej
+		return rej
 	}
 	a.subprotocol = selectSubprotocol(u.Subprotocols, h[protocolKey])
 	if a.subprotocol == "" && u.RequireSubprotocol {
-		return a, reject(http.StatusBadRequest, ErrNoSubprotocol, "no supported subprotocol offered")
+		return reject(http.StatusBadRequest, ErrNoSubprotocol, "no supported subprotocol offered")
 	}
 	if u.Negotiate != nil && len(h[extensionsKey]) > 0 {
 		offers, err := ParseExtensions(h)
 		if err != nil {
-			return a, &rejection{status: http.StatusBadRequest, err: err, msg: "malformed Sec-WebSocket-Extensions"}
+			return &rejection{status: http.StatusBadRequest, err: err, msg: "malformed Sec-WebSocket-Extensions"}
 		}
 		if len(offers) > 0 {
 			resp, err := u.Negotiate(offers)
 			if err != nil {
-				return a, &rejection{status: http.StatusBadRequest, err: fmt.Errorf("%w: %w", ErrBadExtension, err),
+				return &rejection{status: http.StatusBadRequest, err: fmt.Errorf("%w: %w", ErrBadExtension, err),
 					msg: "extension negotiation failed"}
 			}
 			for _, e := range resp {
 				if !offered(offers, e.Name) {
-					return a, &rejection{status: http.StatusInternalServerError,
+					return &rejection{status: http.StatusInternalServerError,
 						err: fmt.Errorf("%w: Negotiate returned extension %q, which was not offered", ErrBadExtension, e.Name),
 						msg: "internal server error"}
 				}
 			}
 			if err := validExtensions(resp); err != nil {
-				return a, &rejection{status: http.StatusInternalServerError,
+				return &rejection{status: http.StatusInternalServerError,
 					err: fmt.Errorf("Negotiate returned a bad extension: %w", err), msg: "internal server error"}
 			}
 			a.extensions = resp
 		}
 	}
-	return a, nil
+	return nil
 }
 
 // selectSubprotocol returns the first of prefs offered by the client, or "".
@@ -210,6 +219,13 @@ func selectSubprotocol(prefs, offers []string) string {
 // (500 if w cannot be hijacked) and returns an error wrapping one of the
 // Err* values (or http.ErrNotSupported for a writer that cannot hijack).
 //
+// On HTTP/2, Upgrade accepts an extended CONNECT request (RFC 8441, :protocol
+// websocket; net/http passes one only when the process runs with
+// GODEBUG=http2xconnect=1) with the same checks, except those of the
+// HTTP/1.1 upgrade headers and key, and answers 200; Result.Conn is then the
+// HTTP/2 stream as a net.Conn, which lives only as long as the handler runs.
+// Another :protocol is refused with 501, a plain CONNECT with 405.
+//
 // Upgrade and UpgradeConn give the same answer to the same request: they
 // accept as request target only an absolute path or an absolute http,
 // https, ws or wss URI (not "*", nor "//host/path"), and apply the same
@@ -224,6 +240,9 @@ func selectSubprotocol(prefs, offers []string) string {
 // as the handler runs), so a ResponseWriter wrapper must not use the pair
 // it returned from Hijack afterwards, as the http.Hijacker contract has it.
 func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request) (*Result, error) {
+	if r.ProtoMajor == 2 && r.Method == http.MethodConnect {
+		return u.upgradeH2(w, r) // RFC 8441, see h2.go
+	}
 	target := r.RequestURI
 	if target == "" && r.URL != nil {
 		target = r.URL.RequestURI() // a request made by hand, not by a server

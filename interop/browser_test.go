@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -28,8 +29,16 @@ func buildChat(t *testing.T) string {
 	return bin
 }
 
-func startChat(t *testing.T, bin, addr string) *chatServer {
-	s := &chatServer{cmd: exec.Command(bin, append([]string{"-addr", addr}, chatFlags...)...), log: &lockedBuffer{}, exited: make(chan struct{})}
+func startChat(t *testing.T, bin, addr string, args ...string) *chatServer {
+	return startChatEnv(t, bin, addr, nil, args...)
+}
+
+// startChatEnv starts the chat server with env added to its environment.
+func startChatEnv(t *testing.T, bin, addr string, env []string, args ...string) *chatServer {
+	s := &chatServer{cmd: exec.Command(bin, append(append([]string{"-addr", addr}, chatFlags...), args...)...), log: &lockedBuffer{}, exited: make(chan struct{})}
+	if env != nil {
+		s.cmd.Env = append(os.Environ(), env...)
+	}
 	s.cmd.Stderr = s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -194,7 +194,7 @@ type chromium struct {
 
 // startChromium runs a headless Chromium with a fresh profile and connects
 // to its DevTools WebSocket; the test's cleanup ends both.
-func startChromium(t *testing.T) *chromium {
+func startChromium(t *testing.T, flags ...string) *chromium {
 	var bin string
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -206,11 +206,12 @@ func startChromium(t *testing.T) *chromium {
 		missing(t, "Chromium not installed (apt-get install -y chromium)")
 	}
 	profile := t.TempDir()
-	cmd := exec.Command(bin,
+	args := append([]string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--no-first-run", "--no-default-browser-check",
-		"--remote-debugging-port=0", "--user-data-dir="+profile, "about:blank")
+		"--remote-debugging-port=0", "--user-data-dir=" + profile}, flags...)
+	cmd := exec.Command(bin, append(args, "about:blank")...)
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -2,13 +2,21 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	_ "embed"
 	"flag"
 	"log"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -19,6 +27,8 @@ var page []byte
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	useEvented := flag.Bool("evented", false, "serve the WebSockets on the event-driven server (package evented)")
+	useTLS := flag.Bool("tls", false, "serve https with a self-signed certificate made at start-up, and HTTP/2; "+
+		"the WebSocket goes over HTTP/2 too when the process runs with GODEBUG=http2xconnect=1")
 	flag.Parse()
 
 	h := newHub(hubConfig{Logf: log.Printf})
@@ -33,23 +43,76 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	scheme := "http"
+	if *useTLS {
+		scheme = "https"
+		cert, err := selfSigned()
+		if err != nil {
+			log.Fatal(err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
 	go func() {
-		if err := srv.Serve(ln); err != http.ErrServerClosed {
+		serve := srv.Serve
+		if *useTLS {
+			serve = func(ln net.Listener) error { return srv.ServeTLS(ln, "", "") }
+		}
+		if err := serve(ln); err != http.ErrServerClosed {
 			log.Fatal(err)
 		}
 	}()
-	log.Printf("chat on http://%s/", ln.Addr())
+	log.Printf("chat on %s://%s/ (%s)", scheme, ln.Addr(), mode(*useTLS))
 
 	<-ctx.Done()
 	stop() // a second ^C kills the process at once
 	log.Print("shutting down")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	srv.Shutdown(ctx) // stops accepting; WebSockets are the hub's to close
+	// Shutdown stops accepting. WebSockets are the hub's to close: over
+	// HTTP/1.1 Shutdown does not wait for them, over HTTP/2 it waits for
+	// their streams to end, so both run at once.
+	done := make(chan struct{})
+	go func() { srv.Shutdown(ctx); close(done) }()
 	if err := shutdownWS(ctx); err != nil {
 		log.Printf("shutdown: %v", err)
 	}
+	<-done
 	log.Print("bye")
+}
+
+// mode says how the page and the WebSocket are served.
+func mode(useTLS bool) string {
+	switch {
+	case !useTLS:
+		return "HTTP/1.1"
+	case strings.Contains(os.Getenv("GODEBUG"), "http2xconnect=1"):
+		return "HTTP/2 for the page and the WebSocket (RFC 8441, GODEBUG=http2xconnect=1)"
+	default:
+		return "HTTP/2 for the page, HTTP/1.1 for the WebSocket; run with GODEBUG=http2xconnect=1 for WebSocket over HTTP/2"
+	}
+}
+
+// selfSigned makes a certificate for localhost, 127.0.0.1 and ::1.
+func selfSigned() (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "hybi chat"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(30 * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }
 
 // newMux routes the page and the WebSocket endpoint.
@@ -60,6 +123,12 @@ func newMux(h *hub) *http.ServeMux {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Write(page)
 	})
-	mux.Handle("GET /ws", h)
+	// Over HTTP/2 the WebSocket opens with an extended CONNECT (RFC 8441).
+	ws := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.Printf("%s: websocket request over %s", r.RemoteAddr, r.Proto)
+		h.ServeHTTP(w, r)
+	})
+	mux.Handle("GET /ws", ws)
+	mux.Handle("CONNECT /ws", ws)
 	return mux
 }
