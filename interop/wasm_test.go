@@ -134,7 +134,7 @@ func TestWasmClient(t *testing.T) {
 	for _, name := range []string{
 		"dial-subprotocol", "text", "binary-0", "binary-125", "binary-65536", "binary-1048576",
 		"reader-writer", "netconn", "refused", "backpressure", "server-close-4001",
-		"client-close", "close-now", "read-limit", "compression", "dial-failures",
+		"client-close", "close-now", "read-limit", "compression", "close-timeout", "dial-failures",
 	} {
 		if _, ok := got[name]; !ok {
 			t.Errorf("the client did not report %s; the page's console:\n%s", name, strings.Join(log, "\n"))
@@ -143,7 +143,7 @@ func TestWasmClient(t *testing.T) {
 
 	// What the server saw of the closes.
 	seen := map[string]serverEnd{}
-	for deadline := time.After(10 * time.Second); len(seen) < 6; {
+	for deadline := time.After(10 * time.Second); len(seen) < 7; {
 		select {
 		case e := <-ends:
 			seen[e.path] = e
@@ -172,6 +172,14 @@ func TestWasmClient(t *testing.T) {
 // names the connection in what is sent on ends; deflate=1 negotiates
 // permessage-deflate.
 func wasmEcho(w http.ResponseWriter, r *http.Request, ends chan<- serverEnd) {
+	if r.URL.Query().Get("hang") != "" {
+		// A server that never answers the handshake.
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+		return
+	}
 	opts := &conn.AcceptOptions{Subprotocols: []string{"hybi.test"}}
 	if r.URL.Query().Get("deflate") != "" {
 		opts.Compression = &deflate.Config{}

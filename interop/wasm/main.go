@@ -217,12 +217,20 @@ func checks(ctx context.Context, base string) {
 		if err := echo(ctx, c, conn.Text, []byte("before the close")); err != nil {
 			return "", err
 		}
+		pending := make(chan error, 1)
+		go func() {
+			_, _, err := c.Read(ctx, nil)
+			pending <- err
+		}()
+		time.Sleep(10 * time.Millisecond) // let the Read wait
 		if err := c.Close(4000, "client bye"); err != nil {
 			return "", fmt.Errorf("Close: %v, want a clean close", err)
 		}
-		_, _, err = c.Read(ctx, nil)
 		var ce *conn.CloseError
-		if !errors.As(err, &ce) || !ce.Clean {
+		if err := <-pending; !errors.As(err, &ce) || !ce.Clean {
+			return "", fmt.Errorf("Read pending during Close: %v, want a clean *CloseError", err)
+		}
+		if _, _, err = c.Read(ctx, nil); !errors.As(err, &ce) || !ce.Clean {
 			return "", fmt.Errorf("Read after Close: %v, want a clean *CloseError", err)
 		}
 		if err := c.Close(4000, "again"); err != nil {
@@ -273,8 +281,33 @@ func checks(ctx context.Context, base string) {
 		text := bytes.Repeat([]byte("compressible "), 5000)
 		return fmt.Sprintf("%+v", p), echo(ctx, c, conn.Text, text)
 	})
+	run("close-timeout", func() (string, error) {
+		c, err := conn.Dial(ctx, base+"?name=close-timeout", &conn.DialOptions{Options: conn.Options{CloseTimeout: 300 * time.Millisecond}})
+		if err != nil {
+			return "", err
+		}
+		// The server reads nothing for 2 s: the close handshake cannot
+		// complete within the 300 ms.
+		if err := echo(ctx, c, conn.Text, []byte("pause 2000")); err != nil {
+			return "", err
+		}
+		start := time.Now()
+		err = c.Close(closecode.Normal, "")
+		if !errors.Is(err, conn.ErrCloseTimeout) {
+			return "", fmt.Errorf("Close unanswered: %v, want ErrCloseTimeout", err)
+		}
+		took := time.Since(start)
+		return fmt.Sprintf("Close returned after %v", took.Round(time.Millisecond)), wantNotOpen(ctx, c, closecode.Abnormal)
+	})
 	run("dial-failures", func() (string, error) {
-		_, err := conn.Dial(ctx, strings.Replace(base, "/echo", "/nosuch", 1), nil)
+		hang, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		_, err := conn.Dial(hang, base+"?hang=1", nil)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return "", fmt.Errorf("Dial of a server that never answers, cut by its context: %v", err)
+		}
+
+		_, err = conn.Dial(ctx, strings.Replace(base, "/echo", "/nosuch", 1), nil)
 		var ce *conn.CloseError
 		if !errors.As(err, &ce) || ce.Code != closecode.Abnormal {
 			return "", fmt.Errorf("Dial of a 404: %v, want a 1006 *CloseError", err)
