@@ -183,4 +183,53 @@
 // else, and the write reports the bytes accepted.
 // Its uncompressed messages have no size limit, since the stream's memory
 // is its reader's buffers.
+//
+// # In the browser
+//
+// Built for a web page (GOOS=js GOARCH=wasm), the package is a client over
+// the browser's WebSocket object, with the same API, so that one client
+// builds for a server and for a page (see Example_browser):
+//
+//	c, err := conn.Dial(ctx, "wss://example.com/feed", &conn.DialOptions{
+//		Subprotocols: []string{"feed.v1"},
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	defer c.CloseNow()
+//	err = c.Write(ctx, conn.Text, []byte("hello"))
+//	typ, msg, err := c.Read(ctx, buf)
+//
+// The page loads the program with the wasm_exec.js of the Go toolchain
+// that built it ($(go env GOROOT)/lib/wasm, misc/wasm before Go 1.24).
+// The browser frames, masks, answers pings, compresses and runs the close
+// handshake itself; Dial, Read, Write, Reader, Writer, Close, CloseNow,
+// State, Subprotocol, Compression (what the browser negotiated), Done and
+// NetConn work as described above, except that:
+//
+//   - Messages arrive whole, whether or not a Read waits, and are kept
+//     until read. Reader reads a message from memory; Writer collects one
+//     and hands it to the browser at Close (Flush sends nothing). A message
+//     over Options.ReadLimit ends the connection with a *CloseError of code
+//     1009; the browser cannot send that code, so it closes without one.
+//   - The browser buffers what it has not sent yet: Conn.BufferedAmount (of
+//     the browser build only) reports its bufferedAmount, and Write waits,
+//     bounded by its context, while that is above 1 MiB. A Write cut by its
+//     context has sent nothing and leaves the connection usable.
+//   - Close sends only 1000, the codes 3000-4999, and closecode.NoStatus
+//     (no status); the *CloseError reports the browser's CloseEvent: its
+//     code, reason and wasClean (Clean). CloseNow ends the Conn at once,
+//     while the browser completes a close handshake on its own.
+//   - The browser tells nothing of why a handshake failed: Dial then
+//     returns an error wrapping a *CloseError with code 1006.
+//   - Text messages must be valid UTF-8, since the browser sends strings.
+//
+// What the browser cannot do is refused with an error matching
+// ErrNotInBrowser, never ignored: the DialOptions fields Header, Origin,
+// TLSConfig, Proxy and NetDial, the Options fields Compression (the
+// browser negotiates permessage-deflate itself), ReadBufferSize,
+// WriteBufferSize, MaxFrameSize, PongTimeout, Negotiated and a positive
+// PingInterval (the browser sends no pings; a zero or negative one means
+// none), any option field the browser build does not know of, Ping, other
+// close codes, and the server side: Accept, AcceptConn and New.
 package conn

@@ -10,6 +10,11 @@
 // directions, with the close code, reason and cleanliness checked on both
 // sides.
 //
+// The browser also runs hybi's own client: wasm/ is a program built with
+// GOOS=js GOARCH=wasm, on conn's browser build over the page's WebSocket,
+// which TestWasmClient loads in Chromium with the toolchain's wasm_exec.js
+// against a hybi echo server.
+//
 // A test skips only when its peer is not installed, and fails instead when
 // the environment variable HYBI_INTEROP_REQUIRE is set. To install the peers
 // (Debian; Node.js and npm come with the machine, or apt-get install nodejs
