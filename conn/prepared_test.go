@@ -33,9 +33,11 @@ func deflateOpts(p deflate.Params) *Options {
 func TestWritePreparedInterleaved(t *testing.T) {
 	checkGoroutines(t)
 	cases := map[string]func() *Options{
-		"plain":      func() *Options { return &Options{PingInterval: -1} },
-		"takeover":   func() *Options { return deflateOpts(deflate.Params{}) },
-		"noTakeover": func() *Options { return deflateOpts(deflate.Params{ServerNoContextTakeover: true, ClientNoContextTakeover: true}) },
+		"plain":    func() *Options { return &Options{PingInterval: -1} },
+		"takeover": func() *Options { return deflateOpts(deflate.Params{}) },
+		"noTakeover": func() *Options {
+			return deflateOpts(deflate.Params{ServerNoContextTakeover: true, ClientNoContextTakeover: true})
+		},
 		"smallFrame": func() *Options { o := deflateOpts(deflate.Params{}); o.MaxFrameSize = 50; return o },
 	}
 	for name, opts := range cases {
