@@ -8,11 +8,11 @@
 // A *conn.Conn is a Sender as it is:
 //
 //	h := broadcast.New(nil)
-//	h.Add(c)         // when the connection opens
+//	h.Add(c)          // when the connection opens
 //	defer h.Remove(c) // when its read loop ends
 //	...
 //	m, _ := conn.NewPreparedMessage(conn.Text, data)
-//	h.Broadcast(m)
+//	h.Broadcast(m)    // to every member, encoded once
 //
 // # Queues and writers
 //
@@ -39,12 +39,26 @@
 // # Groups
 //
 // A Hub is one group: a chat room, a ticker symbol, the viewers of a
-// dashboard. An application with many groups keeps a Hub per group (in a
-// map, keyed by the room's name) and adds a connection to each group it
-// joins; a connection in several groups has a queue and a writer in each,
-// and its messages of different groups may interleave in any order. There
-// are no topics inside a Hub: a Hub per topic is the same thing, with
-// counters per topic for free.
+// dashboard. An application with many groups keeps a Hub per group, and
+// adds a connection to each group it joins:
+//
+//	var mu sync.Mutex
+//	rooms := map[string]*broadcast.Hub{}
+//	join := func(room string, c *conn.Conn) {
+//		mu.Lock()
+//		h := rooms[room]
+//		if h == nil {
+//			h = broadcast.New(nil)
+//			rooms[room] = h
+//		}
+//		mu.Unlock()
+//		h.Add(c) // and h.Remove(c) when it leaves the room or ends
+//	}
+//
+// A connection in several groups has a queue and a writer in each, and
+// its messages of different groups may interleave in any order. There are
+// no topics inside a Hub: a Hub per topic is the same thing, with counters
+// per topic for free, and a message prepared once can go to several Hubs.
 //
 // # Senders
 //
@@ -191,7 +205,9 @@ func (h *Hub) Add(s Sender) error {
 // messages, and its writer ends after the write under way, if any,
 // discarding what is queued. It does not close the connection. Call it
 // when the connection ends (a member whose write fails is removed
-// anyway).
+// anyway). A writer blocked on a connection whose peer stopped reading
+// ends when the connection does: when the Close policy's close handshake
+// times out, when keepalive gives up on the peer, or at CloseNow.
 func (h *Hub) Remove(s Sender) {
 	h.mu.RLock()
 	m := h.index[s]
