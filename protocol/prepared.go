@@ -39,10 +39,18 @@ import (
 // the context builds up again from there. That costs no time and no
 // memory; what it costs is the compression ratio of the next message,
 // which cannot use the earlier ones (the same as the first message of a
-// connection). The alternative, feeding the plaintext to each
-// connection's compressor so that its window matches the peer's, would
-// cost a compression per connection, the very cost a prepared message
-// saves.
+// connection). With 200-byte chat lines, for instance, a connection's own
+// messages compress to 22% of their size with no prepared message between
+// them, 24% with one in ten messages prepared, 37% with one in four, and
+// 79% with every other one. The alternatives keep the ratio at a price
+// per connection: feeding the plaintext to each connection's compressor,
+// so that its window matches the peer's, costs a compression of the
+// message per connection, the very cost a prepared message saves; keeping
+// a copy of it in the compressor's history and priming a fresh writer
+// with that history before the next message costs a compression of up to
+// 32 KiB per connection. A server that broadcasts most of what it sends
+// loses little and can negotiate server_no_context_takeover
+// (deflate.Config.NoContextTakeover), which then costs nothing at all.
 type PreparedMessage struct {
 	typ  MessageType
 	data []byte
