@@ -377,3 +377,47 @@ func TestConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestBroadcastAllocations checks that a broadcast allocates nothing per
+// member: the queues, the writers and the sends, once the message is
+// prepared (the clients read into reused buffers).
+func TestBroadcastAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	for _, params := range []*deflate.Params{nil, {ServerNoContextTakeover: true, ClientNoContextTakeover: true}, {}} {
+		h := broadcast.New(nil)
+		const members = 20
+		for range members {
+			srv, cli := tcpPair(t, params)
+			h.Add(srv)
+			go func() {
+				buf := make([]byte, 0, 4096)
+				for {
+					_, msg, err := cli.Read(context.Background(), buf)
+					if err != nil {
+						return
+					}
+					buf = msg[:0]
+				}
+			}()
+		}
+		m := prepare(t, strings.Repeat("tick 101.25 ", 21))
+		send := func() {
+			want := h.Stats().Delivered + members
+			h.Broadcast(m)
+			for h.Stats().Delivered < want {
+				time.Sleep(50 * time.Microsecond)
+			}
+		}
+		for range 20 {
+			send()
+		}
+		allocs := testing.AllocsPerRun(100, send)
+		t.Logf("params %+v: %.2f allocations per broadcast to %d members", params, allocs, members)
+		if allocs != 0 {
+			t.Errorf("params %+v: %.2f allocations per broadcast, want 0", params, allocs)
+		}
+		h.Close()
+	}
+}

@@ -39,6 +39,7 @@ func main() {
 	rounds := flag.Int("rounds", 5, "rounds (each runs every library once, in rotating order)")
 	libs := flag.String("libs", strings.Join(allLibs, ","), "libraries to run")
 	modes := flag.String("modes", "plain,deflate", "plain and/or deflate")
+	interval := flag.Duration("interval", 0, "pause between broadcasts (0: send them all at once, a burst)")
 	cpuprofile := flag.String("cpuprofile", "", "write the server's CPU profile to this file")
 	trap := flag.Bool("trap", false, "check gws's Broadcaster interleaved with ordinary messages under context takeover, and exit")
 	flag.Parse()
@@ -68,8 +69,8 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Printf("# broadcast: %d messages of %d B text per run, %d rounds, %s, GOMAXPROCS %d\n",
-		*msgs, *size, *rounds, runtime.Version(), runtime.GOMAXPROCS(0))
+	fmt.Printf("# broadcast: %d messages of %d B text per run, %v between them, %d rounds, %s, GOMAXPROCS %d\n",
+		*msgs, *size, *interval, *rounds, runtime.Version(), runtime.GOMAXPROCS(0))
 	for _, ns := range strings.Split(*conns, ",") {
 		n, err := strconv.Atoi(ns)
 		if err != nil {
@@ -82,7 +83,7 @@ func main() {
 				load := loadavg()
 				for i := range names {
 					name := names[(i+r)%len(names)] // rotate the order each round
-					rr, err := runOne(c, name, n, deflate, *msgs, *size)
+					rr, err := runOne(c, name, n, deflate, *msgs, *size, *interval)
 					if err != nil {
 						log.Fatalf("%s n=%d %s: %v", name, n, mode, err)
 					}
@@ -132,7 +133,7 @@ func loadavg() string {
 }
 
 // runOne runs library name once: n clients, msgs messages.
-func runOne(c *childProc, name string, n int, deflate bool, msgs, size int) (result, error) {
+func runOne(c *childProc, name string, n int, deflate bool, msgs, size int, interval time.Duration) (result, error) {
 	srv, err := servers[name](deflate)
 	if err != nil {
 		return result{}, err
@@ -152,7 +153,10 @@ func runOne(c *childProc, name string, n int, deflate bool, msgs, size int) (res
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	cpu0, t0 := cpuTime(), time.Now()
-	for _, p := range payloads {
+	for i, p := range payloads {
+		if i > 0 && interval > 0 {
+			time.Sleep(interval)
+		}
 		if err := srv.broadcast(p); err != nil {
 			return result{}, err
 		}
