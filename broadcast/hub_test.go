@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -420,4 +421,26 @@ func TestBroadcastAllocations(t *testing.T) {
 		}
 		h.Close()
 	}
+}
+
+// TestNoLeak checks that the writers end with the Hub, and with Remove.
+func TestNoLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	h := broadcast.New(nil)
+	var cs []*conn.Conn
+	for i := range 6 {
+		srv, cli := tcpPair(t, nil)
+		h.Add(srv)
+		reader(cli)
+		cs = append(cs, srv, cli)
+		if i%2 == 0 {
+			h.Remove(srv)
+		}
+	}
+	h.Broadcast(prepare(t, "hello"))
+	h.Close()
+	for _, c := range cs {
+		c.CloseNow()
+	}
+	waitFor(t, "the goroutines to end", func() bool { return runtime.NumGoroutine() <= before })
 }

@@ -109,6 +109,12 @@ func report(out, data string, run *runInfo) error {
 	}
 	b.WriteString("\nEvery client dials with SO_LINGER 0 (closing resets the connection, so that the handshake benchmark does not exhaust ports with TIME_WAIT). " +
 		"All servers and clients share the process in scenarios 3, 4, 5, 7 and 8a, and the machine's two cores.\n")
+	// The broadcast benchmark is a command of its own (cmd/broadcast),
+	// whose section is kept in results/broadcast.md and copied here.
+	if sec, err := os.ReadFile("results/broadcast.md"); err == nil {
+		b.WriteString("\n")
+		b.Write(sec)
+	}
 	if err := os.WriteFile(filepath.Join(out, "README.md"), []byte(b.String()), 0o644); err != nil {
 		return err
 	}
