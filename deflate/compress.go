@@ -27,6 +27,7 @@ type Compressor struct {
 	level    int
 	takeover bool // keep the LZ77 window across messages
 	inMsg    bool // a message was started and not finished
+	stale    bool // ResetContext: fw must forget its window before the next message
 	fw       *flate.Writer
 	out      appendWriter
 	hist     history // takeover only: the window, to prime a fresh writer
@@ -146,8 +147,13 @@ func (c *Compressor) Close() {
 func (c *Compressor) begin() {
 	c.inMsg = true
 	if c.fw != nil {
+		if c.stale {
+			c.fw.Reset(&c.out)
+			c.stale = false
+		}
 		return
 	}
+	c.stale = false
 	pool := &writerPools[c.level-flate.HuffmanOnly]
 	if v := pool.Get(); v != nil {
 		c.fw = v.(*flate.Writer)

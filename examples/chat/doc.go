@@ -8,9 +8,10 @@
 //
 // It shows what a real server has to take care of:
 //
-//   - Slow clients do not stall the others: each client has a bounded send
-//     queue, and one that falls too far behind is closed with 1008 (policy
-//     violation) and a reason.
+//   - Slow clients do not stall the others: the room is a broadcast.Hub,
+//     which frames and compresses each message once, gives each client a
+//     bounded send queue and a writer of its own, and closes one that falls
+//     too far behind with 1008 (policy violation) and a reason.
 //   - Dead clients are reaped by hybi's built-in keepalive: the server pings
 //     every 25 s and drops a client that does not answer. The page sends no
 //     heartbeat of its own: browsers answer pings themselves.

@@ -109,11 +109,13 @@ func report(out, data string, run *runInfo) error {
 	}
 	b.WriteString("\nEvery client dials with SO_LINGER 0 (closing resets the connection, so that the handshake benchmark does not exhaust ports with TIME_WAIT). " +
 		"All servers and clients share the process in scenarios 3, 4, 5, 7 and 8a, and the machine's two cores.\n")
-	// Sections measured by other programs, kept by hand in a file of
-	// their own, follow the generated ones.
-	if extra, err := os.ReadFile("http2.md"); err == nil {
-		b.WriteString("\n")
-		b.Write(extra)
+	// Sections measured by other programs, kept by hand in files of their
+	// own, follow the generated ones.
+	for _, name := range []string{"results/broadcast.md", "http2.md"} {
+		if extra, err := os.ReadFile(name); err == nil {
+			b.WriteString("\n")
+			b.Write(extra)
+		}
 	}
 	if err := os.WriteFile(filepath.Join(out, "README.md"), []byte(b.String()), 0o644); err != nil {
 		return err
