@@ -52,14 +52,14 @@ func TestEpochChangesWhenRedisLosesData(t *testing.T) {
 	must := mustPos(t)
 	must(b.Publish(ctx, "t", []byte("a")))
 	p := must(b.Publish(ctx, "t", []byte("b")))
-	s.stop()
+	s.Stop()
 	if _, err := b.Publish(ctx, "t", []byte("c")); !errors.Is(err, broker.ErrDown) {
 		t.Fatalf("publish with redis stopped: %v, want ErrDown", err)
 	}
 	if err := b.Err(); !errors.Is(err, broker.ErrDown) {
 		t.Fatalf("Err with redis stopped: %v", err)
 	}
-	s.start()
+	s.Restart()
 	waitUntil(t, 10*time.Second, "the broker up again", func() bool { return b.Err() == nil })
 	q := must(b.Publish(ctx, "t", []byte("d")))
 	if q.Epoch == p.Epoch || q.Offset != 1 {
