@@ -54,4 +54,3 @@ func mustPos(t *testing.T) func(p broker.Position, err error) broker.Position {
 		return p
 	}
 }
-
