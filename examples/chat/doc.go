@@ -19,5 +19,19 @@
 //     with a complete close handshake, before the process exits.
 //
 // The page shows the connection state, the code, reason and wasClean of each
-// close, and reconnects with exponential backoff and jitter.
+// close, and reconnects with exponential backoff and jitter. Messages go
+// through a broker (package broker), which numbers them: the page keeps the
+// position of the last one it got and reconnects with it (/ws?since=), and
+// gets what it missed, or hears that it is lost. GET /status says whether
+// the broker is reachable.
+//
+// This command runs one node, on the in-memory broker. The same server on
+// Redis, for several nodes behind a load balancer, is the command
+// github.com/hybi/ws/redisbroker/cmd/chat, with the flag -redis ADDR; it
+// lives in the redisbroker module so that this module does not depend on a
+// Redis client:
+//
+//	cd redisbroker && go run ./cmd/chat -addr 127.0.0.1:8080 -redis 127.0.0.1:6379
+//
+// The server itself is package chatserver, which both commands run.
 package main

@@ -1,8 +1,9 @@
-package main
+package chatserver
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hybi/ws/broker"
 	"github.com/hybi/ws/closecode"
 	"github.com/hybi/ws/conn"
 	"github.com/hybi/ws/frame"
@@ -48,6 +50,10 @@ func dial(t *testing.T, url string) *conn.Conn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.CloseNow() })
+	// The room's first message is the joined one, with its position.
+	if _, msg, err := c.Read(testContext(t), nil); err != nil || !strings.Contains(string(msg), `"joined"`) {
+		t.Fatalf("first message %q, %v; want the joined one", msg, err)
+	}
 	return c
 }
 
@@ -62,16 +68,34 @@ func waitCount(t *testing.T, h *hub, n int) {
 	}
 }
 
+// readText reads the next chat line, skipping the joined message.
 func readText(t *testing.T, c *conn.Conn) string {
 	t.Helper()
-	typ, msg, err := c.Read(testContext(t), nil)
-	if err != nil {
-		t.Fatalf("read: %v", err)
+	for {
+		typ, msg, err := c.Read(testContext(t), nil)
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		if typ != conn.Text {
+			t.Fatalf("read a %v message, want text", typ)
+		}
+		if text, ok := chatLine(t, msg); ok {
+			return text
+		}
 	}
-	if typ != conn.Text {
-		t.Fatalf("read a %v message, want text", typ)
+}
+
+// chatLine decodes a message of the room: a chat line (ok) or the joined
+// message.
+func chatLine(t *testing.T, msg []byte) (string, bool) {
+	var m struct {
+		Type string `json:"type"`
+		Data string `json:"data"`
 	}
-	return string(msg)
+	if err := json.Unmarshal(msg, &m); err != nil {
+		t.Errorf("message %q: %v", msg, err)
+	}
+	return m.Data, m.Type == "message"
 }
 
 // wantClose reads until the connection ends and checks how it did.
@@ -182,9 +206,12 @@ func TestSlowClientEvicted(t *testing.T) {
 		if !h.enter() {
 			t.Fatal("hub closed")
 		}
-		go h.serve(conn.New(srv, nil, frame.Server, opts), name)
+		go h.serve(conn.New(srv, nil, frame.Server, opts), name, broker.Position{})
 		c := conn.New(cli, nil, frame.Client, opts)
 		t.Cleanup(func() { c.CloseNow() })
+		if _, msg, err := c.Read(testContext(t), nil); err != nil || !strings.Contains(string(msg), `"joined"`) {
+			t.Fatalf("first message %q, %v; want the joined one", msg, err)
+		}
 		return c
 	}
 	fast, slow, sender := pipe("fast"), pipe("slow"), pipe("sender")
@@ -200,7 +227,8 @@ func TestSlowClientEvicted(t *testing.T) {
 				if err != nil {
 					return
 				}
-				got <- string(msg)
+				text, _ := chatLine(t, msg)
+				got <- text
 			}
 		}()
 	}
@@ -318,7 +346,7 @@ func TestSIGINT(t *testing.T) {
 		t.Skip("builds the command; skipped in -short mode")
 	}
 	bin := filepath.Join(t.TempDir(), "chat")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -365,5 +393,49 @@ func TestSIGINT(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the server did not exit after SIGINT")
+	}
+}
+
+// TestRecoverByPosition: a client that reconnects with the position of the
+// last message it got gets the messages sent meanwhile, then the live ones.
+func TestRecoverByPosition(t *testing.T) {
+	_, url := start(t, hubConfig{})
+	ctx := testContext(t)
+	a, b := dial(t, url), dial(t, url)
+	b.Write(ctx, conn.Text, []byte("before"))
+	_, msg, err := a.Read(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Epoch, Data string
+		Offset      uint64
+	}
+	json.Unmarshal(msg, &m)
+	readText(t, b)
+	a.CloseNow()
+	for _, s := range []string{"one", "two", "three"} {
+		b.Write(ctx, conn.Text, []byte(s))
+		readText(t, b)
+	}
+	since := broker.Position{Epoch: m.Epoch, Offset: m.Offset}.String()
+	c, err := conn.Dial(ctx, url+"?since="+since, &conn.DialOptions{Options: conn.Options{PingInterval: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	_, msg, err = c.Read(ctx, nil)
+	if err != nil || !strings.Contains(string(msg), `"recovery":"recovered"`) {
+		t.Fatalf("first message %q, %v; want joined, recovered", msg, err)
+	}
+	b.Write(ctx, conn.Text, []byte("live"))
+	for _, want := range []string{"one", "two", "three", "live"} {
+		if got := readText(t, c); got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+	// A position that is not one is refused before the upgrade.
+	if _, err := conn.Dial(ctx, url+"?since=nonsense", nil); err == nil {
+		t.Fatal("dial with a malformed position succeeded")
 	}
 }

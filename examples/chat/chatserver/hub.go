@@ -1,22 +1,31 @@
-package main
+package chatserver
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/hybi/ws/broadcast"
+	"github.com/hybi/ws/broker"
 	"github.com/hybi/ws/closecode"
 	"github.com/hybi/ws/conn"
 )
 
-// hub is the chat room: a broadcast.Hub of the connected clients, which
-// gives each a bounded send queue and a writer of its own and closes a
-// client that falls behind with 1008, and the bookkeeping of a graceful
-// shutdown.
+// topic is the broker topic of the chat room.
+const topic = "chat"
+
+// hub is the chat room: the room's topic on a broker.Node, whose
+// broadcast.Hub gives each client a bounded send queue and a writer of its
+// own and closes a client that falls behind with 1008, and the bookkeeping
+// of a graceful shutdown. Messages go through the broker, which numbers
+// them, so that a client reconnecting with the position of the last message
+// it got (the page does) gets what it missed.
 type hub struct {
 	opts conn.AcceptOptions
-	room *broadcast.Hub
+	node *broker.Node
 	logf func(format string, args ...any)
 
 	mu      sync.Mutex
@@ -31,6 +40,7 @@ type hub struct {
 type hubConfig struct {
 	QueueLen int // per-client send queue bound, in messages (64)
 	Options  conn.Options
+	Broker   broker.Broker // nil: a broker.Memory of the process
 	Logf     func(format string, args ...any)
 }
 
@@ -38,9 +48,15 @@ func newHub(cfg hubConfig) *hub {
 	if cfg.QueueLen <= 0 {
 		cfg.QueueLen = 64
 	}
+	if cfg.Broker == nil {
+		cfg.Broker = broker.NewMemory(nil)
+	}
 	h := &hub{
 		opts: conn.AcceptOptions{Options: cfg.Options},
-		room: broadcast.New(&broadcast.Options{QueueSize: cfg.QueueLen, Policy: broadcast.Close}),
+		node: broker.NewNode(cfg.Broker, &broker.NodeOptions{
+			Hub:  &broadcast.Options{QueueSize: cfg.QueueLen, Policy: broadcast.Close},
+			Logf: cfg.Logf,
+		}),
 		logf: cfg.Logf,
 	}
 	h.leaving, h.leave = context.WithCancel(context.Background())
@@ -55,7 +71,14 @@ func newHub(cfg hubConfig) *hub {
 }
 
 // ServeHTTP upgrades the request and serves the client until it leaves.
+// The query parameter since is the position of the last message the client
+// got, if any.
 func (h *hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	since, err := broker.ParsePosition(r.URL.Query().Get("since"))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	if !h.enter() {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
@@ -66,7 +89,7 @@ func (h *hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.logf("%s: upgrade refused: %v", r.RemoteAddr, err)
 		return
 	}
-	h.serve(c, r.RemoteAddr)
+	h.serve(c, r.RemoteAddr, since)
 }
 
 // enter counts a connection about to be served, unless the hub is shutting
@@ -81,16 +104,27 @@ func (h *hub) enter() bool {
 	return true
 }
 
-// serve runs a client, after enter: it joins the room and broadcasts the
-// client's messages until the connection ends.
-func (h *hub) serve(c *conn.Conn, name string) {
+// serve runs a client, after enter: it joins the room, recovering from
+// since, and publishes the client's messages until the connection ends.
+func (h *hub) serve(c *conn.Conn, name string, since broker.Position) {
 	defer h.wg.Done()
 	defer c.CloseNow()
 	defer context.AfterFunc(h.leaving, func() { c.Close(closecode.GoingAway, "going away") })()
 	defer context.AfterFunc(h.killing, func() { c.CloseNow() })()
-	h.room.Add(c)
-	defer h.room.Remove(c)
-	h.logf("%s: joined", name)
+	jctx, cancel := context.WithTimeout(h.leaving, 10*time.Second)
+	r, err := h.node.Join(jctx, topic, c, since)
+	cancel()
+	if err != nil {
+		h.logf("%s: could not join: %v", name, err)
+		if errors.Is(err, broker.ErrDown) {
+			c.Close(closecode.TryAgainLater, "broker unavailable")
+		} else {
+			c.Close(closecode.InternalError, "could not join")
+		}
+		return
+	}
+	defer h.node.Leave(topic, c)
+	h.logf("%s: joined (%s)", name, r)
 	for {
 		typ, msg, err := c.Read(context.Background(), nil)
 		if err != nil {
@@ -101,13 +135,26 @@ func (h *hub) serve(c *conn.Conn, name string) {
 			c.Close(closecode.UnsupportedData, "text messages only")
 			continue // the next Read reports the end
 		}
-		m, _ := conn.NewPreparedMessage(conn.Text, msg)
-		h.room.Broadcast(m)
+		pctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err = h.node.Publish(pctx, topic, msg)
+		cancel()
+		if err != nil {
+			// Only this client hears of it: its message reached no one.
+			h.logf("%s: publish: %v", name, err)
+			e, _ := json.Marshal(struct {
+				Type  string `json:"type"`
+				Error string `json:"error"`
+			}{"error", "not sent: " + err.Error()})
+			c.Write(context.Background(), conn.Text, e)
+		}
 	}
 }
 
 // count returns the number of clients in the room.
-func (h *hub) count() int { return h.room.Len() }
+func (h *hub) count() int { return h.node.Len(topic) }
+
+// status reports whether the broker is reachable: nil, or why not.
+func (h *hub) status() error { return h.node.Err() }
 
 // shutdown closes every client with 1001 "going away" and waits for the
 // close handshakes to end, or for ctx; then it tears down what is left.
