@@ -74,6 +74,15 @@ type Conn struct {
 	ended atomic.Pointer[CloseError]  // how the connection ended, set once
 	done  chan struct{}               // closed when the connection is torn down
 	pings atomic.Pointer[pingWaiters] // made by the first Ping
+
+	// hooks are the caller's Options when they set OnPing or OnPong, nil
+	// otherwise: shared by the connections made with them, so that hooks
+	// cost a connection one word.
+	hooks *Options
+	// The keepalive round trip: when the keepalive ping went out (see
+	// monotonic; 0 while none is outstanding), and the latest round trip
+	// measured, by keepalive or Ping.
+	kaSent, rtt atomic.Int64
 }
 
 // New wraps c, a connection on which the opening handshake already
@@ -85,16 +94,15 @@ type Conn struct {
 // New panics if opts.Negotiated.Deflate holds window bits outside 8..15,
 // which no handshake yields.
 func New(c net.Conn, buffered []byte, role frame.Role, opts *Options) *Conn {
-	var o Options
-	if opts != nil {
-		o = *opts
+	if opts == nil {
+		opts = &Options{}
 	}
 	// Built on a goroutine of its own, as Accept and AcceptConn do: the
 	// allocations of construction can take the runtime's deep slow paths,
 	// which would grow the stack of the caller, whose goroutine typically
 	// goes on to read the connection for its whole life.
 	conn, _ := handOver(func() (*Conn, error) {
-		return newConn(c, buffered, role, &o, o.Negotiated.Subprotocol, o.Negotiated.Deflate), nil
+		return newConn(c, buffered, role, opts, opts.Negotiated.Subprotocol, opts.Negotiated.Deflate), nil
 	})
 	return conn
 }
@@ -108,6 +116,9 @@ func newConn(nc net.Conn, buffered []byte, role frame.Role, opts *Options, subpr
 		wmu:         make(chan struct{}, 1),
 		fmu:         make(chan struct{}, 1),
 		done:        make(chan struct{}),
+	}
+	if opts.OnPing != nil || opts.OnPong != nil {
+		c.hooks = opts
 	}
 	o := opts.withDefaults()
 	c.cfg = config{readBuf: o.ReadBufferSize, writeBuf: o.WriteBufferSize, closeTimeout: o.CloseTimeout}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hybi/ws/deflate"
+	"github.com/hybi/ws/handshake"
 	"github.com/hybi/ws/protocol"
 )
 
@@ -75,6 +76,15 @@ type Options struct {
 	// connection upgraded by other means than Accept, AcceptConn and Dial
 	// (such as handshake.Upgrader.UpgradeConn), which set it themselves.
 	Negotiated Negotiated
+	// OnPing, if set, is called with the payload of every ping the peer
+	// sends, before its pong goes out; OnPong with the payload of every
+	// pong, those answering keepalive and Ping included. They run on the
+	// goroutine reading c, inside its read call, and must not read c
+	// themselves; the payload is valid only during the call. A connection
+	// with either set keeps a pointer to these Options (not a copy), which
+	// must then not change while it is open.
+	OnPing func(c *Conn, payload []byte)
+	OnPong func(c *Conn, payload []byte)
 }
 
 // DefaultMaxFrameSize is the default bound on the payload of outgoing data
@@ -145,6 +155,18 @@ type AcceptOptions struct {
 	InsecureSkipOriginCheck bool
 	// Header holds extra response headers, such as Set-Cookie.
 	Header http.Header
+	// OnRequest, if set, is called with every request that passed the
+	// handshake's own checks (method, version, key, Origin, subprotocol),
+	// before the answer goes out: the place to authenticate and route on
+	// AcceptConn's path, where r is parsed from the raw connection (r.URL
+	// holds the path and query; r.Header, r.Cookies, r.RemoteAddr, r.TLS
+	// and r.Context, which is AcceptConn's ctx, are set). It may change
+	// resp: choose another of the subprotocols the client offered, or add
+	// response headers. A *handshake.StatusError it returns refuses the
+	// request with that status (4xx or 5xx), headers and body; any other
+	// error refuses it with 403. Accept and AcceptConn then return an error
+	// wrapping the one OnRequest returned. See handshake.Upgrader.OnRequest.
+	OnRequest func(r *http.Request, resp *handshake.Response) error
 }
 
 // DialOptions configure Dial: the connection's Options and the client's side
@@ -162,6 +184,16 @@ type DialOptions struct {
 	// Proxy picks an HTTP proxy for a request; nil means
 	// http.ProxyFromEnvironment.
 	Proxy func(*http.Request) (*url.URL, error)
-	// NetDial dials the TCP connection; nil means a net.Dialer.
+	// NetDial dials the TCP connection (to the server or to the proxy),
+	// bounded by Dial's context, as net.Dialer.DialContext does; nil means
+	// a net.Dialer.
 	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Jar, if set, supplies the cookies sent with the request and stores
+	// those the server sets, in its 101 answer or in a refusal.
+	Jar http.CookieJar
+	// OnResponse, if set, is called with the server's 101 answer before
+	// Dial returns: its status, headers and cookies (resp.Cookies()). An
+	// error it returns fails Dial with an error wrapping it. A refusal is
+	// reported by Dial as a *handshake.StatusError instead.
+	OnResponse func(resp *http.Response) error
 }
