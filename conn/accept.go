@@ -20,6 +20,10 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	if opts == nil {
 		opts = &AcceptOptions{}
 	}
+	if err := opts.check(); err != nil {
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return nil, err
+	}
 	// As in AcceptConn, the handshake runs on a goroutine of its own so
 	// that its deep call chain does not grow the handler's stack, which a
 	// read loop in the handler would keep for the life of the connection.
@@ -94,6 +98,10 @@ func acceptConn(ctx context.Context, c net.Conn, opts *AcceptOptions) (*Conn, er
 	if opts == nil {
 		opts = &AcceptOptions{}
 	}
+	if err := opts.check(); err != nil {
+		c.Close()
+		return nil, err
+	}
 	var params *deflate.Params
 	u := newUpgrader(opts, &params)
 	res, err := u.UpgradeConn(ctx, c)
@@ -139,6 +147,9 @@ func newUpgrader(opts *AcceptOptions, params **deflate.Params) *handshake.Upgrad
 func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &DialOptions{}
+	}
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
 	d := handshake.Dialer{
 		NetDial:      opts.NetDial,

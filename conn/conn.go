@@ -92,7 +92,8 @@ type Conn struct {
 // the subprotocol and the permessage-deflate parameters that opts.Negotiated
 // reports (none by default; Accept and Dial set them from their handshake).
 // New panics if opts.Negotiated.Deflate holds window bits outside 8..15,
-// which no handshake yields.
+// which no handshake yields, or opts.Compression a negative Threshold,
+// for which Accept, AcceptConn, Dial and Pipe return an error.
 func New(c net.Conn, buffered []byte, role frame.Role, opts *Options) *Conn {
 	if opts == nil {
 		opts = &Options{}

@@ -2,6 +2,7 @@ package conn
 
 import (
 	"context"
+	"fmt"
 	"crypto/tls"
 	"net"
 	"net/http"
@@ -100,6 +101,16 @@ const DefaultMaxFrameSize = protocol.DefaultMaxFrameSize
 type Negotiated struct {
 	Subprotocol string
 	Deflate     *deflate.Params
+}
+
+// check returns the error for options no connection can have: only a
+// negative compression threshold (other out-of-range values mean the
+// defaults).
+func (o *Options) check() error {
+	if o.Compression != nil && o.Compression.Threshold < 0 {
+		return fmt.Errorf("conn: invalid Options: negative Compression.Threshold %d", o.Compression.Threshold)
+	}
+	return nil
 }
 
 func (o *Options) withDefaults() Options {

@@ -3,6 +3,7 @@ package handshake
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -339,7 +340,16 @@ func writeHTTPError(w http.ResponseWriter, rej *rejection) {
 	for i := 0; i+1 < len(rej.header); i += 2 {
 		h.Add(rej.header[i], rej.header[i+1])
 	}
-	http.Error(w, rej.msg, rej.status)
+	if !rej.body {
+		http.Error(w, rej.msg, rej.status)
+		return
+	}
+	// A body OnRequest chose goes out as it is, as text.
+	h.Del("Content-Length")
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(rej.status)
+	io.WriteString(w, rej.msg)
 }
 
 // reservedResponse are headers of u.Header the handshake does not copy.
@@ -391,7 +401,11 @@ func appendError(dst []byte, rej *rejection) []byte {
 		}
 	}
 	dst = append(dst, "close\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nContent-Length: "...)
-	dst = strconv.AppendInt(dst, int64(len(rej.msg)+1), 10)
+	n := len(rej.msg)
+	if !rej.body {
+		n++ // the newline ending a message of ours
+	}
+	dst = strconv.AppendInt(dst, int64(n), 10)
 	dst = append(dst, "\r\n"...)
 	for i := 0; i+1 < len(rej.header); i += 2 {
 		if rej.header[i] != "Connection" {
@@ -400,5 +414,8 @@ func appendError(dst []byte, rej *rejection) []byte {
 	}
 	dst = append(dst, "\r\n"...)
 	dst = append(dst, rej.msg...)
+	if rej.body {
+		return dst
+	}
 	return append(dst, '\n')
 }
