@@ -2,8 +2,8 @@ package conn
 
 import (
 	"context"
-	"fmt"
 	"crypto/tls"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
