@@ -69,21 +69,28 @@ func memPipe() (net.Conn, net.Conn) {
 	return a, b
 }
 
-// pipeBuf is one direction of a memPipe.
+// pipeBuf is one direction of a memPipe. Its reader and its writer are
+// one goroutine at a time each, as a Conn's are, so one signal channel per
+// side wakes them without allocating.
 type pipeBuf struct {
-	mu     sync.Mutex
-	data   []byte
-	closed bool          // the writer closed: reads return io.EOF once data is drained
-	gone   bool          // the reader closed: writes fail
-	change chan struct{} // closed and replaced when data or the flags change
+	mu       sync.Mutex
+	data     []byte // unread from off on, reused once all is read
+	off      int
+	closed   bool          // the writer closed: reads return io.EOF once data is drained
+	gone     bool          // the reader closed: writes fail
+	readable chan struct{} // a signal for the reader: data or flags changed
+	writable chan struct{} // a signal for the writer: room or flags changed
 }
 
-func newPipeBuf() *pipeBuf { return &pipeBuf{change: make(chan struct{})} }
+func newPipeBuf() *pipeBuf {
+	return &pipeBuf{readable: make(chan struct{}, 1), writable: make(chan struct{}, 1)}
+}
 
-// signal wakes the waiters; the caller holds mu.
-func (b *pipeBuf) signal() {
-	close(b.change)
-	b.change = make(chan struct{})
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
 }
 
 type memConn struct {
@@ -96,17 +103,17 @@ type memConn struct {
 func (c *memConn) Read(p []byte) (int, error) {
 	for {
 		c.in.mu.Lock()
-		if len(c.in.data) > 0 && len(p) > 0 {
-			n := copy(p, c.in.data)
-			c.in.data = c.in.data[n:]
-			if len(c.in.data) == 0 {
-				c.in.data = nil
+		if len(c.in.data) > c.in.off && len(p) > 0 {
+			n := copy(p, c.in.data[c.in.off:])
+			c.in.off += n
+			if c.in.off == len(c.in.data) {
+				c.in.data, c.in.off = c.in.data[:0], 0
 			}
-			c.in.signal()
 			c.in.mu.Unlock()
+			signal(c.in.writable)
 			return n, nil
 		}
-		closed, gone, change := c.in.closed, c.in.gone, c.in.change
+		closed, gone := c.in.closed, c.in.gone
 		c.in.mu.Unlock()
 		switch {
 		case gone:
@@ -116,7 +123,7 @@ func (c *memConn) Read(p []byte) (int, error) {
 		case len(p) == 0:
 			return 0, nil
 		}
-		if err := c.rdl.wait(change); err != nil {
+		if err := c.rdl.wait(c.in.readable); err != nil {
 			return 0, err
 		}
 	}
@@ -134,18 +141,17 @@ func (c *memConn) Write(p []byte) (int, error) {
 			c.out.mu.Unlock()
 			return written, io.ErrClosedPipe
 		}
-		if room := pipeBuffer - len(c.out.data); room > 0 {
+		if room := pipeBuffer - (len(c.out.data) - c.out.off); room > 0 {
 			n := min(room, len(p)-written)
 			c.out.data = append(c.out.data, p[written:written+n]...)
 			written += n
-			c.out.signal()
+			signal(c.out.readable)
 		}
-		change := c.out.change
 		c.out.mu.Unlock()
 		if written == len(p) {
 			return written, nil
 		}
-		if err := c.wdl.wait(change); err != nil {
+		if err := c.wdl.wait(c.out.writable); err != nil {
 			return written, err
 		}
 	}
@@ -157,7 +163,8 @@ func (c *memConn) CloseWrite() error {
 	defer c.out.mu.Unlock()
 	if !c.out.closed {
 		c.out.closed = true
-		c.out.signal()
+		signal(c.out.readable)
+		signal(c.out.writable)
 	}
 	return nil
 }
@@ -167,9 +174,10 @@ func (c *memConn) Close() error {
 		c.CloseWrite()
 		c.in.mu.Lock()
 		c.in.gone = true
-		c.in.data = nil
-		c.in.signal()
+		c.in.data, c.in.off = nil, 0
 		c.in.mu.Unlock()
+		signal(c.in.readable)
+		signal(c.in.writable)
 		c.rdl.set(time.Time{})
 		c.wdl.set(time.Time{})
 	})
@@ -219,7 +227,7 @@ func (d *deadline) set(t time.Time) {
 	}
 }
 
-// wait waits for change to be closed, for the deadline to be set again
+// wait waits for a signal on change, for the deadline to be set again
 // (both return nil: the caller looks again), or for the deadline to pass.
 func (d *deadline) wait(change <-chan struct{}) error {
 	d.mu.Lock()
