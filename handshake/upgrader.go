@@ -199,7 +199,7 @@ func (u *Upgrader) check(r *request) (accepted, *rejection) {
 			}
 			if err := validExtensions(resp); err != nil {
 				return a, &rejection{status: http.StatusInternalServerError,
-					err: fmt.Errorf("Negotiate returned a bad extension: %w", err), msg: "internal server error"}
+					err: fmt.Errorf("handshake: Negotiate returned a bad extension: %w", err), msg: "internal server error"}
 			}
 			a.extensions = resp
 		}
