@@ -676,3 +676,35 @@ func TestPipeReadContext(t *testing.T) {
 	}
 	sendOnce(t, cli, srv) // still usable
 }
+
+// TestInvalidOptions: options no connection can have are a clear error on
+// every path, never a panic.
+func TestInvalidOptions(t *testing.T) {
+	checkGoroutines(t)
+	bad := Options{Compression: &deflate.Config{Threshold: -1}}
+	errc := make(chan error, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, err := Accept(w, r, &AcceptOptions{Options: bad})
+		errc <- err
+	}))
+	defer srv.Close()
+	var se *handshake.StatusError
+	if _, err := Dial(testCtx(t), "ws"+strings.TrimPrefix(srv.URL, "http"), nil); !errors.As(err, &se) || se.StatusCode != 500 {
+		t.Errorf("Dial to a misconfigured Accept: %v", err)
+	}
+	if err := <-errc; err == nil || !strings.Contains(err.Error(), "Threshold") {
+		t.Errorf("Accept: %v", err)
+	}
+	addr, result := acceptConnServer(t, &AcceptOptions{Options: bad})
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if err := result().err; err == nil || !strings.HasPrefix(err.Error(), "conn: ") {
+		t.Errorf("AcceptConn: %v", err)
+	}
+	if _, err := Dial(testCtx(t), "ws://"+addr+"/", &DialOptions{Options: bad}); err == nil || !strings.Contains(err.Error(), "Threshold") {
+		t.Errorf("Dial: %v", err)
+	}
+}
