@@ -423,7 +423,8 @@ func TestCloseReadDataMessage(t *testing.T) {
 	}
 	wantCloseError(t, cliRead().err, closecode.PolicyViolation, true)
 	<-done.Done()
-	if !errors.Is(context.Cause(done), ErrUnexpectedMessage) {
+	var ce *CloseError
+	if !errors.As(context.Cause(done), &ce) || ce.Code != ClosePolicyViolation {
 		t.Fatalf("cause %v", context.Cause(done))
 	}
 }

@@ -2,7 +2,6 @@ package conn
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/hybi/ws/closecode"
@@ -60,18 +59,15 @@ func (c *Conn) pongReceived(ev protocol.Event) {
 	}
 }
 
-// ErrUnexpectedMessage is the cause given when a data message arrives on a
-// connection after CloseRead, which then closes it with 1008.
-var ErrUnexpectedMessage = errors.New("conn: data message received after CloseRead")
-
 // CloseRead is for connections the application only writes to: it starts
 // the goroutine that reads c, which answers pings, sees the peer's close
 // frame, and keeps keepalive working. The returned context is cancelled
 // when the connection ends, with the *CloseError as its cause
 // (context.Cause), or when ctx is done, which also stops the reading. A
 // data message from the peer closes the connection with
-// ClosePolicyViolation (the cause wraps ErrUnexpectedMessage). Nothing
-// else may read c after CloseRead.
+// ClosePolicyViolation (reason "unexpected data message"): the cause is
+// then a *CloseError with that code. Nothing else may read c after
+// CloseRead.
 func (c *Conn) CloseRead(ctx context.Context) context.Context {
 	rctx, cancel := context.WithCancelCause(ctx)
 	go func() {
@@ -80,12 +76,6 @@ func (c *Conn) CloseRead(ctx context.Context) context.Context {
 			_, _, err := c.Read(rctx, buf[:0])
 			if err == nil {
 				c.Close(ClosePolicyViolation, "unexpected data message")
-				err = c.closedErr()
-				if err == nil {
-					err = ErrUnexpectedMessage
-				}
-				cancel(errors.Join(ErrUnexpectedMessage, err))
-				return
 			}
 			if ce := c.closedErr(); ce != nil {
 				err = ce

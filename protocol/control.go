@@ -15,9 +15,6 @@ func (p *Protocol) SetReadLimit(n int64) {
 	p.readLimit = n
 }
 
-// ReadLimit returns the current read limit; a negative value means none.
-func (p *Protocol) ReadLimit() int64 { return p.readLimit }
-
 // SetWriteCompressed overrides, for the open outgoing message, the choice
 // StartMessage made: on compresses it when permessage-deflate was
 // negotiated (without it the message stays uncompressed), off sends it
