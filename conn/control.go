@@ -38,9 +38,10 @@ func (c *Conn) SetReadLimit(n int64) {
 }
 
 // Latency returns the round-trip time last measured on the connection:
-// from a keepalive ping going out to its pong, or the time a Ping took. It
-// is 0 until the first measurement (keepalive pings every
-// Options.PingInterval, 25 s by default).
+// from a keepalive ping going out to the read that took in its pong, or the
+// time a Ping took. It is 0 until the first measurement (keepalive pings
+// every Options.PingInterval, 25 s by default). A reader that lags behind
+// the peer's messages adds its lag.
 func (c *Conn) Latency() time.Duration { return time.Duration(c.rtt.Load()) }
 
 // pongReceived handles a pong: it ends the keepalive round trip it
