@@ -78,8 +78,9 @@ type Options struct {
 	// (such as handshake.Upgrader.UpgradeConn), which set it themselves.
 	Negotiated Negotiated
 	// OnPing, if set, is called with the payload of every ping the peer
-	// sends, before its pong goes out; OnPong with the payload of every
-	// pong, those answering keepalive and Ping included. They run on the
+	// sends (its pong is queued already, and goes out whatever OnPing
+	// does); OnPong with the payload of every pong, those answering
+	// keepalive and Ping included. They run on the
 	// goroutine reading c, inside its read call, and must not read c
 	// themselves; the payload is valid only during the call. A connection
 	// with either set keeps a pointer to these Options (not a copy), which
