@@ -50,8 +50,8 @@ func (c *Conn) write(ctx context.Context, typ MessageType, p []byte, stream bool
 
 // sendData sends the next frames of the open outgoing message, carrying p,
 // the last of them final if fin; with typ set, it starts the message of
-// that type first, compressed as comp says. started tells whether frames of the message went out
-// before. It reports whether any did now. A failure
+// that type first, compressed as comp says. started tells whether frames
+// of the message went out before. It reports whether any did now. A failure
 // before the message's first byte cancels the message; a failure after it
 // tears the connection down, unless keep is set and the failure cut the
 // final frame, whose rest the wire keeps (see put). The caller holds the
