@@ -5,13 +5,22 @@
 //
 // Without flags it scores hybi itself, in one process on loopback: the
 // fuzzing client runs every case against hybi's echo testee server, and the
-// fuzzing server runs every case for hybi's testee client. It prints progress
-// (case N of M) and a summary per category, writes index.json, one JSON file
-// per case and a self-contained index.html, and exits with status 1 if any
-// case FAILED. The compression categories 12 and 13 take most of the time:
-// their 216 cases send 1000 messages each, one round trip at a time (about
-// 11 GB each way per role, minutes of CPU); -exclude '12.*,13.*' leaves
-// them out.
+// fuzzing server runs every case for hybi's testee client. It says where the
+// report goes, prints a line per case under a header naming the columns (the
+// count over both roles, the case, its behavior and close behavior verdicts,
+// its duration and the testee), then a summary per category, writes
+// index.json, one JSON file per case and a self-contained index.html, says
+// where again, and exits with status 1 if any case FAILED.
+//
+// The compression categories 12 and 13 take most of the time: their 216
+// cases send 1000 messages each, one round trip at a time, about 11 GB each
+// way per role, and nearly all of their CPU time is compress/flate's
+// compressing and inflating every message on both ends (the rest: copies,
+// system calls, scheduling). Their verdicts do not depend on timing (each
+// message is checked, and the case timeouts are minutes), so they run on
+// -parallel workers at once (GOMAXPROCS+1 by default), the cases of both roles
+// together, after the other cases ran one at a time as Autobahn runs them.
+// -parallel 1 runs everything in order; -exclude '12.*,13.*' leaves them out.
 //
 //	go run ./autobahn                       # both roles, all cases
 //	go run ./autobahn -cases '1.*,6.4.*'    # a subset (Autobahn's case patterns)
@@ -43,6 +52,8 @@
 //	-timeout-scale f
 //	               stretch the fallback timeouts that only end cases of a
 //	               misbehaving or stalled testee (default 1: Autobahn's)
+//	-parallel n    compression cases run at once when scoring hybi's own
+//	               testees (default GOMAXPROCS+1; 1: one after the other)
 //	-q             no per-case progress
 //
 // # The real Autobahn|Testsuite

@@ -20,7 +20,8 @@ func TestRunSelf(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
-	for _, want := range []string{"[ 10/10] 7.7.1", "ref-server: 10 cases", "ref-client: 10 cases", "reports in " + dir} {
+	for _, want := range []string{"the report goes to " + dir, "case     behavior   close", "[10/20] 7.7.1    OK         OK", "[20/20]",
+		"ref-server: 10 cases", "ref-client: 10 cases", "reports in " + dir} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -85,5 +86,38 @@ func TestRunExternal(t *testing.T) {
 	}
 	if rs := rep.Results("x"); len(rs) != 8 {
 		t.Errorf("-fuzzingserver: %d results, want 8", len(rs))
+	}
+}
+
+// TestRunSelfParallel runs compression cases concurrently: every case is
+// reported once per role, with its number in the whole run.
+func TestRunSelfParallel(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"-cases", "1.1.1,12.1.1,12.2.1,13.1.1,13.7.1", "-parallel", "3", "-out", dir}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{"[10/10]", "hybi-server: 5 cases", "hybi-client: 5 cases"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	rep := filepath.Join(dir, "hybi_server_case_13_7_1.json")
+	b, err := os.ReadFile(rep)
+	if err != nil {
+		entries, _ := os.ReadDir(dir)
+		t.Fatalf("%v (files: %v)", err, entries)
+	}
+	if !strings.Contains(string(b), `"case": 5`) {
+		t.Errorf("13.7.1 is not numbered 5:\n%.300s", b)
+	}
+	for _, bad := range []string{"0", "-2"} {
+		out.Reset()
+		errb.Reset()
+		if code := run(context.Background(), []string{"-cases", "12.1.1", "-parallel", bad, "-out", t.TempDir()}, &out, &errb); code == 0 ||
+			!strings.Contains(errb.String(), "-parallel") {
+			t.Errorf("-parallel %s: exit %d, stderr %q", bad, code, errb.String())
+		}
 	}
 }

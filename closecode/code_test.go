@@ -78,7 +78,7 @@ func TestValidOnWire(t *testing.T) {
 
 func TestErrorString(t *testing.T) {
 	e := &Error{Code: ProtocolError, Reason: "bad thing"}
-	if got, want := e.Error(), "websocket: 1002 protocol error: bad thing"; got != want {
+	if got, want := e.Error(), "closecode: 1002 protocol error: bad thing"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 	e = &Error{Code: MessageTooBig}

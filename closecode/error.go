@@ -11,12 +11,12 @@ type Error struct {
 	Reason string
 }
 
-// Error describes e as "websocket: <code>: <reason>".
+// Error describes e as "closecode: <code>: <reason>", as every error of hybi starts with the name of the package defining it.
 func (e *Error) Error() string {
 	if e.Reason == "" {
-		return "websocket: " + e.Code.String()
+		return "closecode: " + e.Code.String()
 	}
-	return "websocket: " + e.Code.String() + ": " + e.Reason
+	return "closecode: " + e.Code.String() + ": " + e.Reason
 }
 
 // Errors returned by Append for a close payload that must not be sent.

@@ -4,6 +4,7 @@ package conn
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"runtime"
@@ -20,6 +21,10 @@ import (
 func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &AcceptOptions{}
+	}
+	if err := opts.check(); err != nil {
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return nil, err
 	}
 	// As in AcceptConn, the handshake runs on a goroutine of its own so
 	// that its deep call chain does not grow the handler's stack, which a
@@ -79,7 +84,10 @@ func handOver(f func() (*Conn, error)) (*Conn, error) {
 // compression as Accept does. ctx bounds the handshake, which must also
 // complete within 10 seconds; the request head may not exceed 8 KiB. On
 // failure AcceptConn has written the HTTP error response when the request
-// was refused, and has closed c.
+// was refused, and has closed c. AcceptOptions.OnRequest sees the request
+// (path, query, headers, cookies) before the answer, and may refuse it or
+// choose the subprotocol and response headers. For wss://, c comes from a
+// tls.Listener (see the example).
 func AcceptConn(ctx context.Context, c net.Conn, opts *AcceptOptions) (*Conn, error) {
 	// The handshake runs on a goroutine of its own: its deep call chain
 	// would grow the caller's stack, which a goroutine then blocked in Read
@@ -91,6 +99,10 @@ func AcceptConn(ctx context.Context, c net.Conn, opts *AcceptOptions) (*Conn, er
 func acceptConn(ctx context.Context, c net.Conn, opts *AcceptOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &AcceptOptions{}
+	}
+	if err := opts.check(); err != nil {
+		c.Close()
+		return nil, err
 	}
 	var params *deflate.Params
 	u := newUpgrader(opts, &params)
@@ -110,6 +122,7 @@ func newUpgrader(opts *AcceptOptions, params **deflate.Params) *handshake.Upgrad
 		OriginPatterns:          opts.OriginPatterns,
 		InsecureSkipOriginCheck: opts.InsecureSkipOriginCheck,
 		Header:                  opts.Header,
+		OnRequest:               opts.OnRequest,
 	}
 	if cfg := opts.Compression; cfg != nil {
 		u.Negotiate = func(offers []handshake.Extension) ([]handshake.Extension, error) {
@@ -125,7 +138,8 @@ func newUpgrader(opts *AcceptOptions, params **deflate.Params) *handshake.Upgrad
 }
 
 // Dial opens a WebSocket connection to a ws:// or wss:// URL, the client's
-// side of the opening handshake; ctx bounds the whole handshake (proxy,
+// side of the opening handshake (DialOptions.OnResponse sees the server's
+// answer, DialOptions.Jar keeps its cookies); ctx bounds the whole handshake (proxy,
 // TCP, TLS, HTTP), and when ctx has no deadline handshake.DefaultDialTimeout
 // (45 s) does, so that a server that never answers cannot block Dial
 // forever. A handshake cut by either fails with an error matching
@@ -136,6 +150,9 @@ func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, error) {
 	if opts == nil {
 		opts = &DialOptions{}
 	}
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
 	d := handshake.Dialer{
 		NetDial:      opts.NetDial,
 		TLSConfig:    opts.TLSConfig,
@@ -144,6 +161,7 @@ func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, error) {
 		Origin:       opts.Origin,
 		Subprotocols: opts.Subprotocols,
 		Transport:    opts.Transport,
+		Jar:          opts.Jar,
 	}
 	var params *deflate.Params
 	if cfg := opts.Compression; cfg != nil {
@@ -162,6 +180,12 @@ func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, error) {
 	res, err := d.Dial(ctx, url)
 	if err != nil {
 		return nil, err
+	}
+	if opts.OnResponse != nil {
+		if err := opts.OnResponse(res.Response); err != nil {
+			res.Conn.Close()
+			return nil, fmt.Errorf("conn: dial refused by OnResponse: %w", err)
+		}
 	}
 	return newConn(res.Conn, res.Buffered, frame.Client, &opts.Options, res.Subprotocol, params), nil
 }

@@ -56,6 +56,15 @@ type Conn struct {
 	ended atomic.Pointer[CloseError]  // how the connection ended, set once
 	done  chan struct{}               // closed when the connection is torn down
 	pings atomic.Pointer[pingWaiters] // made by the first Ping
+
+	// hooks are the caller's Options when they set OnPing or OnPong, nil
+	// otherwise: shared by the connections made with them, so that hooks
+	// cost a connection one word.
+	hooks *Options
+	// The keepalive round trip: when the keepalive ping went out (see
+	// monotonic; 0 while none is outstanding), and the latest round trip
+	// measured, by keepalive or Ping.
+	kaSent, rtt atomic.Int64
 }
 
 // New wraps c, a connection on which the opening handshake already
@@ -65,18 +74,18 @@ type Conn struct {
 // the subprotocol and the permessage-deflate parameters that opts.Negotiated
 // reports (none by default; Accept and Dial set them from their handshake).
 // New panics if opts.Negotiated.Deflate holds window bits outside 8..15,
-// which no handshake yields.
+// which no handshake yields, or opts.Compression a negative Threshold,
+// for which Accept, AcceptConn, Dial and Pipe return an error.
 func New(c net.Conn, buffered []byte, role frame.Role, opts *Options) *Conn {
-	var o Options
-	if opts != nil {
-		o = *opts
+	if opts == nil {
+		opts = &Options{}
 	}
 	// Built on a goroutine of its own, as Accept and AcceptConn do: the
 	// allocations of construction can take the runtime's deep slow paths,
 	// which would grow the stack of the caller, whose goroutine typically
 	// goes on to read the connection for its whole life.
 	conn, _ := handOver(func() (*Conn, error) {
-		return newConn(c, buffered, role, &o, o.Negotiated.Subprotocol, o.Negotiated.Deflate), nil
+		return newConn(c, buffered, role, opts, opts.Negotiated.Subprotocol, opts.Negotiated.Deflate), nil
 	})
 	return conn
 }
@@ -91,6 +100,9 @@ func newConn(nc net.Conn, buffered []byte, role frame.Role, opts *Options, subpr
 	c.rmu.init()
 	c.wmu.init()
 	c.fmu.init()
+	if opts.OnPing != nil || opts.OnPong != nil {
+		c.hooks = opts
+	}
 	o := opts.withDefaults()
 	c.cfg = config{readBuf: o.ReadBufferSize, writeBuf: o.WriteBufferSize, closeTimeout: o.CloseTimeout}
 	c.p = newProtocol(role, &o, params)

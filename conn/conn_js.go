@@ -54,7 +54,7 @@ type Conn struct {
 	url          string   // the URL the browser resolved
 	subprotocol  string   // set by the open event
 	extensions   string   // set by the open event
-	readLimit    int64
+	readLimit    atomic.Int64
 	closeTimeout time.Duration
 
 	// mu guards the queue, the event handlers and closing.

@@ -50,9 +50,9 @@ func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, error) {
 		return nil, fmt.Errorf("conn: dial %s: this JavaScript environment has no WebSocket: %w", url, ErrNotInBrowser)
 	}
 	c := newJSConn()
-	c.readLimit = opts.ReadLimit
-	if c.readLimit == 0 {
-		c.readLimit = DefaultReadLimit
+	c.readLimit.Store(opts.ReadLimit)
+	if opts.ReadLimit == 0 {
+		c.readLimit.Store(DefaultReadLimit)
 	}
 	c.closeTimeout = opts.CloseTimeout
 	protocols := make([]any, len(opts.Subprotocols))

@@ -2,8 +2,10 @@
 // package applications use.
 //
 // A server calls Accept from an http.Handler, or AcceptConn on a connection
-// from a net.Listener; a client calls Dial; code that has upgraded a
-// connection by other means wraps it with New. Each returns a *Conn, which
+// from a net.Listener (AcceptOptions.OnRequest sees the request first, to
+// authenticate, route or refuse it); a client calls Dial; code that has
+// upgraded a connection by other means wraps it with New; a unit test takes
+// both ends of a connection in memory from Pipe. Each returns a *Conn, which
 // reads and writes whole messages (Read, Write) or streams them (Reader,
 // Writer), and ends with a close handshake (Close) or at once (CloseNow).
 //
@@ -20,7 +22,11 @@
 // answered and ends the connection. So a connection must have a goroutine
 // reading from it, as with every Go WebSocket library, even when the
 // application only writes; otherwise neither pongs nor the peer's close are
-// seen, and keepalive will tear the connection down.
+// seen, and keepalive will tear the connection down. CloseRead starts that
+// goroutine for an application that only writes. Options.OnPing and
+// Options.OnPong see the control frames as they arrive, and Latency reads
+// the round-trip time that keepalive measures. SetReadLimit changes the
+// read limit of a live connection.
 //
 // Text messages are validated as UTF-8 while they arrive and the connection
 // is failed with 1007 as soon as the bytes received cannot be valid. A
@@ -35,7 +41,8 @@
 // frames (pongs, keepalive pings, close frames) go out between two frames
 // of a message, so they wait behind at most one frame of a long write to a
 // slow reader, never behind the whole message. A pong that cannot go out
-// at once is sent right after the frame being written.
+// at once is sent right after the frame being written. With compression
+// negotiated, WriteCompressed and WriterCompressed choose it per message.
 //
 // Every write is bounded: a message by its caller's context, and the
 // writes no caller waits for (control frames, coalesced messages) by

@@ -108,7 +108,7 @@ func (n *netConn) Write(p []byte) (int, error) {
 	written := 0
 	for {
 		k := min(len(p)-written, size)
-		ok, err := n.c.write(ctx, n.typ, p[written:written+k], true)
+		ok, err := n.c.write(ctx, n.typ, p[written:written+k], true, compDefault)
 		if ok {
 			written += k
 		}

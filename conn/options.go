@@ -3,12 +3,14 @@ package conn
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/hybi/ws/deflate"
+	"github.com/hybi/ws/handshake"
 	"github.com/hybi/ws/protocol"
 )
 
@@ -75,6 +77,16 @@ type Options struct {
 	// connection upgraded by other means than Accept, AcceptConn and Dial
 	// (such as handshake.Upgrader.UpgradeConn), which set it themselves.
 	Negotiated Negotiated
+	// OnPing, if set, is called with the payload of every ping the peer
+	// sends (its pong is queued already, and goes out whatever OnPing
+	// does); OnPong with the payload of every pong, those answering
+	// keepalive and Ping included. They run on the
+	// goroutine reading c, inside its read call, and must not read c
+	// themselves; the payload is valid only during the call. A connection
+	// with either set keeps a pointer to these Options (not a copy), which
+	// must then not change while it is open.
+	OnPing func(c *Conn, payload []byte)
+	OnPong func(c *Conn, payload []byte)
 }
 
 // DefaultMaxFrameSize is the default bound on the payload of outgoing data
@@ -90,6 +102,16 @@ const DefaultMaxFrameSize = protocol.DefaultMaxFrameSize
 type Negotiated struct {
 	Subprotocol string
 	Deflate     *deflate.Params
+}
+
+// check returns the error for options no connection can have: only a
+// negative compression threshold (other out-of-range values mean the
+// defaults).
+func (o *Options) check() error {
+	if o.Compression != nil && o.Compression.Threshold < 0 {
+		return fmt.Errorf("conn: invalid Options: negative Compression.Threshold %d", o.Compression.Threshold)
+	}
+	return nil
 }
 
 func (o *Options) withDefaults() Options {
@@ -145,6 +167,18 @@ type AcceptOptions struct {
 	InsecureSkipOriginCheck bool
 	// Header holds extra response headers, such as Set-Cookie.
 	Header http.Header
+	// OnRequest, if set, is called with every request that passed the
+	// handshake's own checks (method, version, key, Origin, subprotocol),
+	// before the answer goes out: the place to authenticate and route on
+	// AcceptConn's path, where r is parsed from the raw connection (r.URL
+	// holds the path and query; r.Header, r.Cookies, r.RemoteAddr, r.TLS
+	// and r.Context, which is AcceptConn's ctx, are set). It may change
+	// resp: choose another of the subprotocols the client offered, or add
+	// response headers. A *handshake.StatusError it returns refuses the
+	// request with that status (4xx or 5xx), headers and body; any other
+	// error refuses it with 403. Accept and AcceptConn then return an error
+	// wrapping the one OnRequest returned. See handshake.Upgrader.OnRequest.
+	OnRequest func(r *http.Request, resp *handshake.Response) error
 }
 
 // DialOptions configure Dial: the connection's Options and the client's side
@@ -162,11 +196,21 @@ type DialOptions struct {
 	// Proxy picks an HTTP proxy for a request; nil means
 	// http.ProxyFromEnvironment.
 	Proxy func(*http.Request) (*url.URL, error)
-	// NetDial dials the TCP connection; nil means a net.Dialer.
+	// NetDial dials the TCP connection (to the server or to the proxy),
+	// bounded by Dial's context, as net.Dialer.DialContext does; nil means
+	// a net.Dialer.
 	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Transport, when set, opens the WebSocket over HTTP/2 (RFC 8441)
 	// with this round tripper, such as golang.org/x/net/http2's
 	// Transport, instead of a connection of its own; see
 	// handshake.Dialer.Transport and the package documentation.
 	Transport http.RoundTripper
+	// Jar, if set, supplies the cookies sent with the request and stores
+	// those the server sets, in its 101 answer or in a refusal.
+	Jar http.CookieJar
+	// OnResponse, if set, is called with the server's 101 answer before
+	// Dial returns: its status, headers and cookies (resp.Cookies()). An
+	// error it returns fails Dial with an error wrapping it. A refusal is
+	// reported by Dial as a *handshake.StatusError instead.
+	OnResponse func(resp *http.Response) error
 }

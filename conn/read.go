@@ -368,11 +368,12 @@ func (c *Conn) next(ctx context.Context, watching bool, buf *[]byte, typ *Messag
 				return ev, c.readError(ctx, watching, err)
 			}
 		case protocol.EventPing, protocol.EventClose:
+			if ev.Kind == protocol.EventPing && c.hooks != nil && c.hooks.OnPing != nil {
+				c.hooks.OnPing(c, ev.Data)
+			}
 			c.flushControl(true)
 		case protocol.EventPong:
-			if w := c.pings.Load(); w != nil {
-				w.wake(ev.Data)
-			}
+			c.pongReceived(ev)
 		default:
 			return ev, nil
 		}

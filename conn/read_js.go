@@ -21,7 +21,7 @@ import (
 // connection usable. After the end, and once the messages that came before
 // it were read, Read returns the *CloseError.
 func (c *Conn) Read(ctx context.Context, buf []byte) (MessageType, []byte, error) {
-	return c.read(ctx, buf, c.readLimit)
+	return c.read(ctx, buf, c.readLimit.Load())
 }
 
 // read is Read with a read limit (negative for none).
@@ -127,7 +127,7 @@ func (c *Conn) Reader(ctx context.Context) (MessageType, io.Reader, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if c.rbuf, err = c.load(m, c.rbuf[:0], c.readLimit); err != nil {
+	if c.rbuf, err = c.load(m, c.rbuf[:0], c.readLimit.Load()); err != nil {
 		return 0, nil, err
 	}
 	return m.typ, &messageReader{c: c, ctx: ctx, gen: c.gen, rest: c.rbuf}, nil

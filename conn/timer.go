@@ -95,6 +95,7 @@ func (c *Conn) Ping(ctx context.Context) error {
 		return err
 	}
 	watching := c.watchWrite(ctx)
+	start := monotonic()
 	wrote, err := c.writeFrame(b, nil)
 	c.endWrite(watching)
 	c.unlockWire()
@@ -107,6 +108,7 @@ func (c *Conn) Ping(ctx context.Context) error {
 	}
 	select {
 	case <-ch:
+		c.rtt.Store(max(monotonic()-start, 1))
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -130,6 +130,9 @@ func (c *Conn) sendControlLocked(rd bool) {
 		c.unlock()
 		return
 	}
+	if c.p.KeepaliveInFlight() {
+		c.kaSent.Store(monotonic())
+	}
 	c.p.PendingWritten(time.Now())
 	half := c.p.HalfClose()
 	c.unlock()

@@ -31,7 +31,7 @@ import (
 // documentation); the queue is flushed within a millisecond, and before
 // any control frame.
 func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
-	_, err := c.write(ctx, typ, p, false)
+	_, err := c.write(ctx, typ, p, false, compDefault)
 	return err
 }
 
@@ -39,7 +39,7 @@ func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 // by its context in the middle of its last frame keeps the frame's rest,
 // which goes out before anything else, and the connection goes on. It
 // reports whether the message was accepted: sent, or kept to be.
-func (c *Conn) write(ctx context.Context, typ MessageType, p []byte, stream bool) (bool, error) {
+func (c *Conn) write(ctx context.Context, typ MessageType, p []byte, stream bool, comp compChoice) (bool, error) {
 	if typ != Text && typ != Binary {
 		return false, ErrBadType
 	}
@@ -47,18 +47,18 @@ func (c *Conn) write(ctx context.Context, typ MessageType, p []byte, stream bool
 		return false, err
 	}
 	defer c.unlockWrite()
-	return c.sendData(ctx, typ, p, true, false, stream)
+	return c.sendData(ctx, typ, p, true, false, stream, comp)
 }
 
 // sendData sends the next frames of the open outgoing message, carrying p,
 // the last of them final if fin; with typ set, it starts the message of
-// that type first. started tells whether frames of the message went out
-// before. It reports whether any did now. A failure
+// that type first, compressed as comp says. started tells whether frames
+// of the message went out before. It reports whether any did now. A failure
 // before the message's first byte cancels the message; a failure after it
 // tears the connection down, unless keep is set and the failure cut the
 // final frame, whose rest the wire keeps (see put). The caller holds the
 // message lock.
-func (c *Conn) sendData(ctx context.Context, typ MessageType, p []byte, fin, started, keep bool) (bool, error) {
+func (c *Conn) sendData(ctx context.Context, typ MessageType, p []byte, fin, started, keep bool, comp compChoice) (bool, error) {
 	for {
 		if err := c.lockWire(ctx); err != nil {
 			return started, c.messageFailed(started, err)
@@ -82,6 +82,9 @@ func (c *Conn) sendData(ctx context.Context, typ MessageType, p []byte, fin, sta
 				c.endWrite(watching)
 				c.unlockWire()
 				return false, err
+			}
+			if comp != compDefault {
+				c.p.SetWriteCompressed(comp == compOn) // cannot fail: the message is open, with no frame yet
 			}
 			typ = 0
 		}
@@ -186,6 +189,10 @@ func (c *Conn) errNotOpen() error {
 // message. Once the message ended (its Close, or the end of the
 // connection), the writer and its copies return ErrWriterClosed.
 func (c *Conn) Writer(ctx context.Context, typ MessageType) (MessageWriter, error) {
+	return c.writer(ctx, typ, compDefault)
+}
+
+func (c *Conn) writer(ctx context.Context, typ MessageType, comp compChoice) (MessageWriter, error) {
 	if typ != Text && typ != Binary {
 		return MessageWriter{}, ErrBadType
 	}
@@ -194,6 +201,9 @@ func (c *Conn) Writer(ctx context.Context, typ MessageType) (MessageWriter, erro
 	}
 	c.mu.Lock()
 	err := c.p.StartMessage(typ, -1)
+	if err == nil && comp != compDefault {
+		c.p.SetWriteCompressed(comp == compOn) // cannot fail: the message is open, with no frame yet
+	}
 	compressed := c.p.WriteCompressed()
 	c.mu.Unlock()
 	if err != nil {
@@ -279,7 +289,7 @@ func (w MessageWriter) Write(p []byte) (int, error) {
 // send sends p as frames of the message.
 func (m *messageWriter) send(c *Conn, p []byte, fin bool) error {
 	var err error
-	m.started, err = c.sendData(m.ctx, 0, p, fin, m.started, false)
+	m.started, err = c.sendData(m.ctx, 0, p, fin, m.started, false, compDefault)
 	if err != nil {
 		m.err = err
 	}

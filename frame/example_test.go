@@ -70,5 +70,5 @@ func ExampleReadHeader() {
 	fmt.Println(frame.Rules{Role: frame.Client}.Check(frame.Header{Fin: true, Opcode: frame.OpText, Masked: true}))
 	// Output:
 	// ping 5
-	// websocket: 1002 protocol error: masked frame from server
+	// closecode: 1002 protocol error: masked frame from server
 }

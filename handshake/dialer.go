@@ -41,6 +41,10 @@ type Dialer struct {
 	// http.ProxyFromEnvironment. A nil URL means no proxy. Proxies are used
 	// through CONNECT, with Basic authorization from the proxy URL's userinfo.
 	Proxy func(*http.Request) (*url.URL, error)
+	// Jar, if set, supplies the cookies sent with the request (added to a
+	// Cookie of Header) and stores those the server sets, in its 101
+	// answer or in a refusal. It sees the URL with scheme http or https.
+	Jar http.CookieJar
 	// Header holds extra request headers. Headers the handshake sets itself
 	// (Upgrade, Connection, Sec-WebSocket-*) are ignored; Host replaces the
 	// URL's host in the Host header.
@@ -179,13 +183,22 @@ func (d *Dialer) handshake(ctx context.Context, c net.Conn, u *url.URL, secure b
 	rand.Read(keyBytes[:])
 	key := base64.StdEncoding.EncodeToString(keyBytes[:])
 
-	if _, err := c.Write(d.appendRequest(nil, u, key)); err != nil {
+	var jarURL *url.URL
+	if d.Jar != nil {
+		jarURL = httpURL(u, secure)
+	}
+	if _, err := c.Write(d.appendRequest(nil, u, key, jarURL)); err != nil {
 		return nil, fmt.Errorf("handshake: writing request: %w", err)
 	}
 	br := bufio.NewReaderSize(&io.LimitedReader{R: c, N: maxResponseBytes}, bufferSize)
 	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet, URL: u})
 	if err != nil {
 		return nil, fmt.Errorf("handshake: reading response: %w", err)
+	}
+	if jarURL != nil {
+		if cs := resp.Cookies(); len(cs) > 0 {
+			d.Jar.SetCookies(jarURL, cs)
+		}
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
@@ -195,6 +208,8 @@ func (d *Dialer) handshake(ctx context.Context, c net.Conn, u *url.URL, secure b
 	if err != nil {
 		return nil, err
 	}
+	resp.Body = http.NoBody // the frames that follow are not its body
+	res.Response = resp
 	if n := br.Buffered(); n > 0 {
 		b, _ := br.Peek(n)
 		res.Buffered = append([]byte(nil), b...)
@@ -224,8 +239,19 @@ func tlsClient(c net.Conn, cfg *tls.Config, host string, proxy bool) *tls.Conn {
 	return tls.Client(c, cfg)
 }
 
-// appendRequest appends the handshake request for u.
-func (d *Dialer) appendRequest(dst []byte, u *url.URL, key string) []byte {
+// httpURL returns u with the http or https scheme, as cookie jars see it.
+func httpURL(u *url.URL, secure bool) *url.URL {
+	h := *u
+	h.Scheme = "http"
+	if secure {
+		h.Scheme = "https"
+	}
+	return &h
+}
+
+// appendRequest appends the handshake request for u, with the cookies of
+// d.Jar for jarURL when it is not nil.
+func (d *Dialer) appendRequest(dst []byte, u *url.URL, key string, jarURL *url.URL) []byte {
 	host := u.Host
 	if h := d.Header.Get("Host"); h != "" {
 		host = h
@@ -248,13 +274,42 @@ func (d *Dialer) appendRequest(dst []byte, u *url.URL, key string) []byte {
 		dst = appendExtensions(dst, d.Extensions)
 		dst = append(dst, "\r\n"...)
 	}
+	var jar []*http.Cookie
+	if jarURL != nil {
+		jar = d.Jar.Cookies(jarURL)
+	}
 	for k, vs := range d.Header {
-		if !isToken(k) || isReserved(k, reservedRequest) || d.Origin != "" && strings.EqualFold(k, "Origin") {
+		if !isToken(k) || isReserved(k, reservedRequest) || d.Origin != "" && strings.EqualFold(k, "Origin") ||
+			len(jar) > 0 && strings.EqualFold(k, "Cookie") {
 			continue
 		}
 		for _, v := range vs {
 			dst = appendHeader(dst, k, v)
 		}
+	}
+	if len(jar) > 0 {
+		// One Cookie header (RFC 6265 §5.4): Header's, then the jar's.
+		dst = append(dst, "Cookie: "...)
+		sep := false
+		for k, vs := range d.Header {
+			if strings.EqualFold(k, "Cookie") {
+				for _, v := range vs {
+					if sep {
+						dst = append(dst, "; "...)
+					}
+					dst = appendHeaderValue(dst, v)
+					sep = true
+				}
+			}
+		}
+		for _, ck := range jar {
+			if sep {
+				dst = append(dst, "; "...)
+			}
+			dst = appendHeaderValue(dst, (&http.Cookie{Name: ck.Name, Value: ck.Value}).String())
+			sep = true
+		}
+		dst = append(dst, "\r\n"...)
 	}
 	return append(dst, "\r\n"...)
 }

@@ -74,13 +74,14 @@ func (e *StatusError) Error() string {
 type rejection struct {
 	status int
 	err    error    // sentinel
-	msg    string   // response body, one line
+	msg    string   // response body, one line unless body is set
+	body   bool     // msg is a body OnRequest chose, not part of the error
 	header []string // extra response header pairs: key, value, ...
 }
 
 func (r *rejection) Error() string {
 	s := r.err.Error()
-	if strings.Contains(s, r.msg) {
+	if r.body || strings.Contains(s, r.msg) {
 		return s
 	}
 	return s + ": " + r.msg

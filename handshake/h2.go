@@ -40,6 +40,9 @@ var ErrExtendedConnect = errors.New("handshake: WebSocket over HTTP/2 (RFC 8441)
 // upgradeH2 accepts an HTTP/2 extended CONNECT request.
 func (u *Upgrader) upgradeH2(w http.ResponseWriter, r *http.Request) (*Result, error) {
 	a, rej := u.checkH2(r)
+	if rej == nil && u.OnRequest != nil {
+		rej = u.onRequest(r, &a)
+	}
 	if rej != nil {
 		writeHTTPError(w, rej)
 		return nil, rej
@@ -51,6 +54,12 @@ func (u *Upgrader) upgradeH2(w http.ResponseWriter, r *http.Request) (*Result, e
 	rc.SetWriteDeadline(time.Now().Add(u.timeout()))
 	h := w.Header()
 	for k, vs := range u.Header {
+		if !isToken(k) || isReserved(k, reservedResponse) {
+			continue
+		}
+		h[http.CanonicalHeaderKey(k)] = vs
+	}
+	for k, vs := range a.header { // set by OnRequest
 		if !isToken(k) || isReserved(k, reservedResponse) {
 			continue
 		}

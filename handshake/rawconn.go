@@ -38,7 +38,7 @@ func (u *Upgrader) UpgradeConn(ctx context.Context, c net.Conn) (*Result, error)
 		}
 	}()
 	bp := getBuffer()
-	res, err := u.upgradeConn(c, bp)
+	res, err := u.upgradeConn(ctx, c, bp)
 	done = true
 	putBuffer(bp)
 	if w.end() || err != nil {
@@ -53,7 +53,7 @@ func (u *Upgrader) UpgradeConn(ctx context.Context, c net.Conn) (*Result, error)
 	return res, nil
 }
 
-func (u *Upgrader) upgradeConn(c net.Conn, bp *[]byte) (*Result, error) {
+func (u *Upgrader) upgradeConn(ctx context.Context, c net.Conn, bp *[]byte) (*Result, error) {
 	limit := u.maxRequestBytes()
 	buf, end, n, err := readHead(c, *bp, limit)
 	*bp = buf
@@ -68,6 +68,9 @@ func (u *Upgrader) upgradeConn(c net.Conn, bp *[]byte) (*Result, error) {
 	var a accepted
 	if rej == nil {
 		a, rej = u.check(&req)
+	}
+	if rej == nil && u.OnRequest != nil {
+		rej = u.onRequest(hookRequest(ctx, c, &req, uri), &a)
 	}
 	if rej != nil {
 		c.Write(appendError(buf[:0], rej))

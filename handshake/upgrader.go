@@ -3,6 +3,7 @@ package handshake
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -55,6 +56,17 @@ type Upgrader struct {
 	// MaxRequestBytes bounds the request line and headers read by UpgradeConn;
 	// 0 means DefaultMaxRequestBytes.
 	MaxRequestBytes int
+	// OnRequest, if set, is called with every request that passed the
+	// checks above (and Negotiate), before the 101 answer goes out: the
+	// place to authenticate, and to route on UpgradeConn's path. Upgrade
+	// passes its request; UpgradeConn one it builds from the raw request
+	// (URL, Header, which keeps Host, Cookies, RemoteAddr, TLS, and
+	// UpgradeConn's ctx as its context). OnRequest may change resp: pick
+	// another of the offered subprotocols, add response headers. To refuse
+	// the request it returns an error: a *StatusError is answered with its
+	// StatusCode (4xx or 5xx), Header and Body; any other error with 403.
+	// Upgrade and UpgradeConn then return an error wrapping it.
+	OnRequest func(r *http.Request, resp *Response) error
 }
 
 // Result is an upgraded connection.
@@ -72,6 +84,9 @@ type Result struct {
 	// RequestURI is, on the server, the request target (e.g. "/chat?room=1");
 	// empty on the client.
 	RequestURI string
+	// Response is, on the client, the server's 101 answer (status, Header,
+	// Cookies; its Body is empty); nil on the server.
+	Response *http.Response
 }
 
 // request is what validation needs from either path.
@@ -94,6 +109,7 @@ type accepted struct {
 	key         string
 	subprotocol string
 	extensions  []Extension
+	header      http.Header // set by OnRequest
 }
 
 func (u *Upgrader) timeout() time.Duration {
@@ -192,7 +208,7 @@ func (u *Upgrader) negotiate(r *request, a *accepted) *rejection {
 			}
 			if err := validExtensions(resp); err != nil {
 				return &rejection{status: http.StatusInternalServerError,
-					err: fmt.Errorf("Negotiate returned a bad extension: %w", err), msg: "internal server error"}
+					err: fmt.Errorf("handshake: Negotiate returned a bad extension: %w", err), msg: "internal server error"}
 			}
 			a.extensions = resp
 		}
@@ -257,6 +273,9 @@ func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request) (*Result, err
 		hasBody: r.ContentLength > 0 || len(r.TransferEncoding) > 0,
 	}
 	a, rej := u.check(&req)
+	if rej == nil && u.OnRequest != nil {
+		rej = u.onRequest(r, &a)
+	}
 	if rej != nil {
 		writeHTTPError(w, rej)
 		return nil, rej
@@ -338,9 +357,18 @@ func releaseHijacked(brw *bufio.ReadWriter) []byte {
 func writeHTTPError(w http.ResponseWriter, rej *rejection) {
 	h := w.Header()
 	for i := 0; i+1 < len(rej.header); i += 2 {
-		h.Set(rej.header[i], rej.header[i+1])
+		h.Add(rej.header[i], rej.header[i+1])
 	}
-	http.Error(w, rej.msg, rej.status)
+	if !rej.body {
+		http.Error(w, rej.msg, rej.status)
+		return
+	}
+	// A body OnRequest chose goes out as it is, as text.
+	h.Del("Content-Length")
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(rej.status)
+	io.WriteString(w, rej.msg)
 }
 
 // reservedResponse are headers of u.Header the handshake does not copy.
@@ -360,6 +388,14 @@ func (u *Upgrader) appendSwitching(dst []byte, a *accepted) []byte {
 		dst = append(dst, "\r\n"...)
 	}
 	for k, vs := range u.Header {
+		if _, ok := a.header[k]; ok || !isToken(k) || isReserved(k, reservedResponse) {
+			continue
+		}
+		for _, v := range vs {
+			dst = appendHeader(dst, k, v)
+		}
+	}
+	for k, vs := range a.header {
 		if !isToken(k) || isReserved(k, reservedResponse) {
 			continue
 		}
@@ -384,7 +420,11 @@ func appendError(dst []byte, rej *rejection) []byte {
 		}
 	}
 	dst = append(dst, "close\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nContent-Length: "...)
-	dst = strconv.AppendInt(dst, int64(len(rej.msg)+1), 10)
+	n := len(rej.msg)
+	if !rej.body {
+		n++ // the newline ending a message of ours
+	}
+	dst = strconv.AppendInt(dst, int64(n), 10)
 	dst = append(dst, "\r\n"...)
 	for i := 0; i+1 < len(rej.header); i += 2 {
 		if rej.header[i] != "Connection" {
@@ -393,5 +433,8 @@ func appendError(dst []byte, rej *rejection) []byte {
 	}
 	dst = append(dst, "\r\n"...)
 	dst = append(dst, rej.msg...)
+	if rej.body {
+		return dst
+	}
 	return append(dst, '\n')
 }

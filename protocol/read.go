@@ -62,6 +62,7 @@ type Event struct {
 	Kind       EventKind
 	Type       MessageType // EventMessageStart
 	Compressed bool        // EventMessageStart: the message has RSV1 set
+	Keepalive  bool        // EventPong: its payload is the keepalive ping's
 	// Data is the payload of EventData, EventPing and EventPong. It
 	// points into the input given to Parse or into the Protocol's own
 	// buffers, and is valid until the next call to Parse.
@@ -369,7 +370,9 @@ func (p *Protocol) inflate() ([]byte, error) {
 	lim := p.readLimit
 	if lim > 0 {
 		if rest := lim - p.z.msgLen; rest < int64(len(buf)) {
-			buf = buf[:rest+1] // enough to see the limit crossed, no more
+			// Enough to see the limit crossed, no more; a limit lowered
+			// below what was delivered (SetReadLimit) is crossed at once.
+			buf = buf[:max(rest, 0)+1]
 		}
 	}
 	// compress/flate returns bytes or an error from every Read with a
@@ -412,7 +415,7 @@ func (p *Protocol) control(payload []byte) (Event, error) {
 		}
 		return Event{Kind: EventPing, Data: payload}, nil
 	case frame.OpPong:
-		return Event{Kind: EventPong, Data: payload}, nil
+		return Event{Kind: EventPong, Data: payload, Keepalive: string(payload) == string(keepalivePayload)}, nil
 	default: // frame.OpClose; the rules refused reserved opcodes
 		code, reason, err := closecode.Parse(payload)
 		if err != nil {

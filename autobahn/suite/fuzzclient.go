@@ -92,11 +92,15 @@ func (c *Client) runOne(ctx context.Context, d *handshake.Dialer, cd *caseDef, i
 	return r.resultFor(index, agent)
 }
 
+// progress reports the i-th of n cases to w, a *Progress or a plain writer.
 func progress(w io.Writer, i, n int, r *Result) {
-	if w == nil {
-		return
+	switch w := w.(type) {
+	case nil:
+	case *Progress:
+		w.add(r)
+	default:
+		fmt.Fprintf(w, "[%3d/%d] %s\n", i, n, caseLine(r))
 	}
-	fmt.Fprintf(w, "[%3d/%d] %-8s %-10s %-13s %5d ms  %s\n", i, n, r.ID, r.Behavior, r.BehaviorClose, r.Duration, r.Agent)
 }
 
 // clientNegotiation is what the fuzzing client agreed with the server.

@@ -118,6 +118,8 @@ func (r *run) sendData(b []byte, sync bool, chopsize int) {
 	case sync:
 		r.flush()
 		r.w.push(b)
+	case len(r.pending) == 0:
+		r.pending = b // every caller hands over a slice of its own
 	default:
 		r.pending = append(r.pending, b...)
 	}
