@@ -66,7 +66,11 @@ type Conn struct {
 	at      int64 // the deadline in the heap
 	hidx    int32 // index in the heap, -1 when not in it
 	inRetry bool
-	hup     atomic.Bool // the peer closed its side: read to the end
+	// onLoop is set, with mu held, while the loop itself acts on the
+	// connection at a deadline: a new deadline is then put in the heap by
+	// the loop at once, without a task and a wake-up.
+	onLoop bool
+	hup    atomic.Bool // the peer closed its side: read to the end
 }
 
 func newConn(s *Server, nc net.Conn) *Conn {
@@ -465,7 +469,9 @@ func (c *Conn) schedule() {
 	}
 	if d != 0 && (c.armed == 0 || d < c.armed) {
 		c.armed = d
-		c.l.post(task{kind: taskRearm, c: c})
+		if !c.onLoop {
+			c.l.post(task{kind: taskRearm, c: c})
+		}
 	}
 }
 
