@@ -44,12 +44,15 @@ func serveEvented(ln net.Listener, open *atomic.Int64) error {
 }
 
 // serveNbio is lesismal/nbio v1.6.8's nbhttp engine in non-blocking mode
-// with its websocket Upgrader (no pings: its keepalive is a 120 s read
-// deadline).
+// with its websocket Upgrader.
 func serveNbio(ln net.Listener, open *atomic.Int64) error {
 	logging.SetLevel(logging.LevelNone)
 	up := websocket.NewUpgrader()
 	up.CheckOrigin = func(*http.Request) bool { return true }
+	// nbio sends no pings: its keepalive closes a connection that sent
+	// nothing for KeepaliveTime (120 s by default). The idle clients here
+	// only answer pings, so it would drop them while the others are dialed.
+	up.KeepaliveTime = time.Hour
 	up.OnMessage(func(c *websocket.Conn, mt websocket.MessageType, data []byte) { c.WriteMessage(mt, data) })
 	up.OnClose(func(*websocket.Conn, error) { open.Add(-1) })
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -62,7 +65,9 @@ func serveNbio(ln net.Listener, open *atomic.Int64) error {
 		Addrs:   []string{ln.Addr().String()},
 		Handler: h,
 		IOMod:   nbhttp.IOModNonBlocking,
-		Listen:  func(string, string) (net.Listener, error) { return ln, nil },
+		// The engine's read deadline too (see KeepaliveTime above).
+		KeepaliveTime: time.Hour,
+		Listen:        func(string, string) (net.Listener, error) { return ln, nil },
 	})
 	return e.Start()
 }
