@@ -3,10 +3,12 @@ package evented_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -376,5 +378,83 @@ func TestKeepalive(t *testing.T) {
 	case err := <-readErr:
 		t.Fatalf("the live client ended: %v", err)
 	default:
+	}
+}
+
+// TestKeepaliveSlowHandler: a handler slower than PingInterval+PongTimeout
+// does not get its live peer torn down, on the event loop and on
+// goroutines (TLS): the peer's pongs, unread behind the message that waits
+// for the handler, still show it alive, and the answer arrives. A peer
+// that really went silent behind a slow handler is still reported with
+// ErrKeepaliveTimeout.
+func TestKeepaliveSlowHandler(t *testing.T) {
+	const interval, timeout = 100 * time.Millisecond, 200 * time.Millisecond
+	const slow = 3 * (interval + timeout)
+	for _, secure := range []bool{false, true} {
+		t.Run(map[bool]string{false: "loop", true: "goroutines"}[secure], func(t *testing.T) {
+			cl := newCloses()
+			s := &evented.Server{
+				OnMessage: func(c *evented.Conn, typ evented.MessageType, data []byte) {
+					if string(data) == "slow" {
+						time.Sleep(slow)
+					}
+					c.Write(typ, append([]byte("answer to "), data...))
+				},
+				OnClose:      cl.on,
+				PingInterval: interval,
+				PongTimeout:  timeout,
+			}
+			hs := httptest.NewUnstartedServer(s)
+			opts := &conn.DialOptions{Options: conn.Options{PingInterval: -1}} // only pongs from the client
+			if secure {
+				hs.StartTLS()
+				opts.TLSConfig = &tls.Config{RootCAs: certPool(hs)}
+			} else {
+				hs.Start()
+			}
+			defer hs.Close()
+			t.Cleanup(func() { s.Shutdown(context.Background()) })
+			url := "ws" + strings.TrimPrefix(hs.URL, "http")
+			ctx := testCtx(t, 20*time.Second)
+
+			// A live peer: its conn answers each ping while it waits.
+			c := dial(t, ctx, url, opts)
+			// The big message fills the input held behind the first slow
+			// one, and more: pongs come after it.
+			big := strings.Repeat("b", 64<<10)
+			msgs := []string{"slow", big, "slow", "fast"}
+			for _, m := range msgs {
+				if err := c.Write(ctx, conn.Text, []byte(m)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, m := range msgs {
+				_, got, err := c.Read(ctx, nil)
+				if err != nil || string(got) != "answer to "+m {
+					t.Fatalf("answer %.20q (%d bytes) %v, want the answer to %.20q", got, len(got), err, m)
+				}
+			}
+			select {
+			case e := <-cl.ch:
+				t.Fatalf("the live peer was torn down: %v", e)
+			default:
+			}
+			c.Close(closecode.Normal, "")
+			if e := cl.next(t); e.Code != closecode.Normal || !e.Clean {
+				t.Fatalf("OnClose of the live peer: %v", e)
+			}
+
+			// A dead peer: it sends a message, then nothing, and reads
+			// nothing.
+			if secure {
+				return // the raw peer below speaks plain TCP
+			}
+			raw, _ := rawDial(t, url)
+			raw.Write(clientFrame(frame.OpText, []byte("slow")))
+			e := cl.next(t)
+			if !errors.Is(e.Err, evented.ErrKeepaliveTimeout) || e.Code != closecode.Abnormal {
+				t.Fatalf("OnClose of the silent peer: %v", e)
+			}
+		})
 	}
 }

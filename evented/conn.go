@@ -66,7 +66,11 @@ type Conn struct {
 	at      int64 // the deadline in the heap
 	hidx    int32 // index in the heap, -1 when not in it
 	inRetry bool
-	hup     atomic.Bool // the peer closed its side: read to the end
+	// onLoop is set, with mu held, while the loop itself acts on the
+	// connection at a deadline: a new deadline is then put in the heap by
+	// the loop at once, without a task and a wake-up.
+	onLoop bool
+	hup    atomic.Bool // the peer closed its side: read to the end
 }
 
 func newConn(s *Server, nc net.Conn) *Conn {
@@ -207,6 +211,10 @@ func (c *Conn) input(b []byte, now time.Time) {
 		return
 	}
 	c.p.Alive(now)
+	if c.paused {
+		c.hold(b)
+		return
+	}
 	c.feed(b)
 }
 
@@ -228,23 +236,38 @@ func (c *Conn) handshake(b []byte, now time.Time) {
 	c.open(res, params, now)
 	if len(res.Buffered) > 0 {
 		c.p.Alive(now)
-		c.feed(res.Buffered)
+		c.feed(res.Buffered) // not paused: no message came before
 	}
 }
 
 // feed parses b, and keeps what follows a message that paused the input.
-// c.mu is held.
+// c.mu is held and the input is not paused (so nothing is held).
 func (c *Conn) feed(b []byte) {
-	if c.held != nil { // not reached: input stops while bytes are held
-		c.held = append(c.held, b...)
-		return
-	}
-	n := c.parse(b)
-	if n < len(b) {
-		c.held = append(getBuf(len(b)-n), b[n:]...)
-		c.heldOff = 0
+	if n := c.parse(b); n < len(b) {
+		c.hold(b[n:])
 	}
 }
+
+// heldLimit bounds the input read while a connection's input is paused
+// (past the message that waits for OnMessage): enough for the peer's
+// pongs, so that a slow handler does not make a live peer look dead.
+const heldLimit = 4 << 10
+
+// hold keeps b, input that follows the message that paused the input,
+// for when OnMessage returned. c.mu is held.
+func (c *Conn) hold(b []byte) {
+	if c.held == nil {
+		c.held, c.heldOff = getBuf(len(b)), 0
+	} else if c.heldOff > 0 { // what was parsed goes: the buffer stays bounded
+		n := copy(c.held, c.held[c.heldOff:])
+		c.held, c.heldOff = c.held[:n], 0
+	}
+	c.held = grow(c.held, len(b))
+	c.held = append(c.held, b...)
+}
+
+// heldRoom is how many more bytes the paused input may hold.
+func (c *Conn) heldRoom() int { return heldLimit - (len(c.held) - c.heldOff) }
 
 // parse gives b to the state machine and collects its messages. It stops
 // after a message's end, which pauses the input until OnMessage returned,
@@ -306,7 +329,10 @@ func (c *Conn) continueInput() {
 			if c.readReady {
 				c.l.post(task{kind: taskResume, c: c})
 			}
-		} else if c.resume != nil {
+		}
+	}
+	if c.fd < 0 && (!c.paused || c.heldRoom() > 0) {
+		if c.resume != nil {
 			close(c.resume)
 			c.resume = nil
 		}
@@ -335,7 +361,48 @@ func (c *Conn) tick(now time.Time) {
 		}
 		return
 	}
+	if c.paused {
+		// A slow OnMessage is not a dead peer: see what the peer sent
+		// meanwhile (its pong, say) before judging it.
+		if c.fd >= 0 {
+			c.readPaused(now)
+		} else if c.heldRoom() <= 0 {
+			// The reader holds all it may: the application is behind.
+			c.p.Alive(now)
+		}
+	}
 	c.p.Tick(now)
+}
+
+// readPaused reads, while the input is paused behind a slow OnMessage,
+// what the socket holds into the held input, up to heldLimit, and tells
+// the state machine the peer is alive if it sent anything. Input beyond
+// the bound, still in the socket, shows the peer alive too: the
+// application is behind, not the peer. It runs on the loop (at a
+// deadline); c.mu is held.
+func (c *Conn) readPaused(now time.Time) {
+	if !c.readReady {
+		return // nothing arrived since the socket was drained
+	}
+	room := c.heldRoom()
+	if room <= 0 {
+		if fdPeek(c.fd, c.l.buf[:1]) {
+			c.p.Alive(now)
+		}
+		return
+	}
+	n, err := fdRead(c.fd, c.l.buf[:min(room, len(c.l.buf))])
+	switch {
+	case n > 0:
+		c.p.Alive(now)
+		c.hold(c.l.buf[:n])
+	case err == errAgain:
+		c.readReady = false
+	case err != nil:
+		c.transportClosed(err) // the transport is lost: no answer can go out
+	}
+	// n == 0: the peer's end of input, read again once the held input
+	// was parsed, after it.
 }
 
 // goAway starts the close handshake of Shutdown. c.mu is held.
@@ -402,7 +469,9 @@ func (c *Conn) schedule() {
 	}
 	if d != 0 && (c.armed == 0 || d < c.armed) {
 		c.armed = d
-		c.l.post(task{kind: taskRearm, c: c})
+		if !c.onLoop {
+			c.l.post(task{kind: taskRearm, c: c})
+		}
 	}
 }
 

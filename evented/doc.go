@@ -27,7 +27,11 @@
 // out before the server reacts to the bytes that follow (a ping's pong,
 // the echo of a close frame, the failure of a bad frame), and a connection
 // has at most one message waiting for a worker: a slow handler slows its
-// own peer down (TCP flow control), without buffering its input.
+// own peer down (TCP flow control), buffering at most 4 KiB of its input.
+// A slow handler is not a dead peer: at a keepalive deadline, what the peer
+// sent meanwhile (its pong) is read into that small buffer and shows it
+// alive, and so does input waiting in the socket beyond it. A live peer is
+// never torn down by keepalive because its handler is slow.
 //
 // # Writing
 //

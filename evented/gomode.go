@@ -26,17 +26,23 @@ func (c *Conn) readLoop() {
 		if n > 0 {
 			c.input(buf[:n], time.Now())
 		}
-		if err != nil {
-			c.transportClosed(err)
-		}
-		c.afterLocked()
-		for c.paused && !c.torn && !c.dead {
+		// While a message waits for OnMessage, the reader goes on reading
+		// into the held input, so that the peer's pongs show it alive
+		// however slow the handler; it waits once the held input reached
+		// its bound, or with the end of the input, which comes after the
+		// bytes held.
+		for c.paused && !c.torn && !c.dead && (err != nil || c.heldRoom() <= 0) {
+			c.afterLocked()
 			ch := make(chan struct{})
 			c.resume = ch
 			c.mu.Unlock()
 			<-ch
 			c.mu.Lock()
 		}
+		if err != nil && !c.torn {
+			c.transportClosed(err)
+		}
+		c.afterLocked()
 		stop := c.torn || err != nil
 		c.mu.Unlock()
 		if stop {

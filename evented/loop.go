@@ -202,10 +202,17 @@ func (l *loop) fireTimers() {
 		c.mu.Lock()
 		c.armed = 0
 		if !c.torn {
+			c.onLoop = true
 			c.tick(now)
 			c.afterLocked()
+			c.onLoop = false
 		}
+		at, torn := c.armed, c.torn || c.posted
 		c.mu.Unlock()
+		if at != 0 && !torn {
+			c.at = max(at, ns+1) // due now: in the next round, not this one
+			heap.Push(&l.timers, c)
+		}
 	}
 }
 

@@ -138,6 +138,12 @@ func fdRead(fd int, b []byte) (int, error) {
 	}
 }
 
+// fdPeek reports whether the socket holds input, without taking it.
+func fdPeek(fd int, b []byte) bool {
+	n, _, err := syscall.Recvfrom(fd, b, syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	return err == nil && n > 0
+}
+
 func fdWrite(fd int, b []byte) (int, error) {
 	for {
 		n, err := syscall.Write(fd, b)

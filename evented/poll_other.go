@@ -48,6 +48,7 @@ var errNoFD = errors.New("evented: no descriptors on this system")
 
 func fdRead(int, []byte) (int, error)  { return 0, errNoFD }
 func fdWrite(int, []byte) (int, error) { return 0, errNoFD }
+func fdPeek(int, []byte) bool          { return false }
 func fdShutdownWrite(int)              {}
 func fdClose(int)                      {}
 
