@@ -79,7 +79,7 @@ import (
 )
 
 // Sender is the sending side of a connection, as a Hub needs it.
-// *conn.Conn implements it.
+// *conn.Conn and *evented.Conn implement it.
 type Sender interface {
 	// WritePrepared sends msgs in order, blocking until they are written
 	// or the connection fails.

@@ -1,6 +1,7 @@
 package evented
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -122,14 +123,66 @@ func (c *Conn) Buffered() int {
 func (c *Conn) Write(typ MessageType, data []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.reserve(len(data), len(data)+14); err != nil {
+		if err != ErrQueueFull && c.p != nil {
+			_, err = c.p.AppendMessage(nil, typ, nil) // the NotOpenError
+		}
+		return err
+	}
+	out, err := c.p.AppendMessage(c.out, typ, data)
+	c.out = out
+	c.afterLocked()
+	return err
+}
+
+// WritePrepared queues the prepared messages msgs, in order, each encoded
+// as this connection needs it (see protocol.PreparedMessage), and returns
+// at once, as Write does: a message that would overflow the output queue
+// is refused with ErrQueueFull (the ones before it are queued), and an
+// error matching ErrNotOpen is returned once the connection is not open.
+// ctx is checked first and bounds nothing else, since nothing waits. With
+// WritePrepared and Close, a *Conn is a broadcast.Sender: a broadcast.Hub
+// delivers to connections of an evented Server as to those of package conn.
+func (c *Conn) WritePrepared(ctx context.Context, msgs ...*protocol.PreparedMessage) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, m := range msgs {
+		n := 0
+		if c.p != nil {
+			n = c.p.PreparedSize(m)
+		}
+		if err := c.reserve(n, n); err != nil {
+			if err != ErrQueueFull && c.p != nil {
+				_, err = c.p.AppendPrepared(nil, m) // the NotOpenError
+			}
+			return err
+		}
+		out, err := c.p.AppendPrepared(c.out, m)
+		c.out = out
+		c.afterLocked()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reserve makes room in the output queue for a message of size bytes
+// taking room bytes once encoded, or refuses it: with an error matching
+// ErrNotOpen once the connection is not open (the caller asks the state
+// machine for the precise one), with ErrQueueFull when the queue bound
+// would be crossed. The caller holds c.mu.
+func (c *Conn) reserve(size, room int) error {
 	if c.p == nil {
 		return &protocol.NotOpenError{State: protocol.Closed}
 	}
 	if c.p.State() != protocol.Open {
-		_, err := c.p.AppendMessage(nil, typ, nil) // the NotOpenError
-		return err
+		return &protocol.NotOpenError{State: c.p.State()}
 	}
-	if len(c.out)-c.off+len(data) > c.s.maxQueue {
+	if len(c.out)-c.off+size > c.s.maxQueue {
 		if c.s.CloseOnQueueFull {
 			c.p.Close(closecode.PolicyViolation, "output queue full", time.Now())
 			c.afterLocked()
@@ -138,24 +191,17 @@ func (c *Conn) Write(typ MessageType, data []byte) error {
 	}
 	switch {
 	case c.out == nil:
-		c.out = getBuf(len(data) + 14)
+		c.out = getBuf(room)
 	case c.writing:
 		// A writer goroutine writes from out: leave its bytes in place.
-		if cap(c.out)-len(c.out) < len(data)+14 {
-			nb := getBuf(2*len(c.out) + len(data) + 14)
+		if cap(c.out)-len(c.out) < room {
+			nb := getBuf(2*len(c.out) + room)
 			c.out = append(nb, c.out...)
 		}
 	default:
 		c.compact()
-		c.out = grow(c.out, len(data)+14)
+		c.out = grow(c.out, room)
 	}
-	out, err := c.p.AppendMessage(c.out, typ, data)
-	c.out = out
-	if err != nil {
-		c.afterLocked()
-		return err
-	}
-	c.afterLocked()
 	return nil
 }
 
