@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -20,14 +19,6 @@ import (
 )
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		// The compression cases allocate hundreds of KiB of short-lived
-		// buffers per message (on both ends, in the suite and in the
-		// testees) over a small live heap, so that the default GOGC spends
-		// much CPU collecting: 400 cut the CPU time of cases 12.2.* by 5 to
-		// 11% (15 to 28% one case at a time), for some 100-200 MB more.
-		debug.SetGCPercent(400)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
