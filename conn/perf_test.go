@@ -35,10 +35,12 @@ import (
 // the floor to compare with. The server ends come from New without a
 // handshake (new), handshake.Upgrader.UpgradeConn and New (raw),
 // AcceptConn (acceptconn), Accept with Read in the handler (http) and
-// Accept with Read on a goroutine of its own (http-go). Run it with
-// -benchtime=1x.
+// Accept with Read on a goroutine of its own (http-go). The "-echo"
+// variants measure the connections after one echo of a 1 KiB message:
+// the server reads it, writes it back and waits in Read again. Run it
+// with -benchtime=1x.
 func BenchmarkIdleMemory(b *testing.B) {
-	for _, mode := range []string{"tcp", "new", "raw", "acceptconn", "http", "http-go"} {
+	for _, mode := range []string{"tcp", "new", "raw", "acceptconn", "http", "http-go", "new-echo", "acceptconn-echo", "http-echo"} {
 		b.Run(mode, func(b *testing.B) {
 			n := 2000
 			if testing.Short() {
@@ -110,6 +112,7 @@ func memInUse() (heap, stack uint64) {
 
 // idleMemory runs one measurement of BenchmarkIdleMemory.
 func idleMemory(b testing.TB, mode string, n int) (heap, stack float64) {
+	mode, echoed := strings.CutSuffix(mode, "-echo")
 	var blocked atomic.Int64
 	var wg sync.WaitGroup
 	serve := func(nc net.Conn) {
@@ -137,7 +140,7 @@ func idleMemory(b testing.TB, mode string, n int) (heap, stack float64) {
 				return
 			}
 		}
-		readLoop(c, &blocked)
+		readLoop(c, &blocked, echoed)
 	}
 	var addr string
 	if strings.HasPrefix(mode, "http") {
@@ -153,12 +156,12 @@ func idleMemory(b testing.TB, mode string, n int) (heap, stack float64) {
 				// net/http drop its per-connection state.
 				go func() {
 					defer wg.Done()
-					readLoop(c, &blocked)
+					readLoop(c, &blocked, echoed)
 				}()
 				return
 			}
 			defer wg.Done()
-			readLoop(c, &blocked)
+			readLoop(c, &blocked, echoed)
 		}))
 		defer srv.Close()
 		addr = srv.Listener.Addr().String()
@@ -204,6 +207,16 @@ func idleMemory(b testing.TB, mode string, n int) (heap, stack float64) {
 				b.Fatal(err)
 			}
 		}
+		if echoed {
+			// A masked 1 KiB binary message (key 0), and its echo.
+			if _, err := c.Write(echoFrame); err != nil {
+				b.Fatal(err)
+			}
+			var got [4 + 1024]byte
+			if _, err := io.ReadFull(c, got[:]); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 	waitBlocked := func(want int64) {
 		for blocked.Load() < want {
@@ -226,6 +239,10 @@ func idleMemory(b testing.TB, mode string, n int) (heap, stack float64) {
 	return float64(int64(heap1)-int64(heap0)) / float64(n), float64(int64(stack1)-int64(stack0)) / float64(n)
 }
 
+// echoFrame is a client's masked 1 KiB binary message, with the masking
+// key 0.
+var echoFrame = append([]byte{0x82, 0x80 | 126, 1024 >> 8, 1024 & 0xff, 0, 0, 0, 0}, make([]byte, 1024)...)
+
 // upgradeRaw is the raw server path: handshake.UpgradeConn and New. It is
 // a function of its own so that its frame is not on the reading stack.
 //
@@ -240,11 +257,19 @@ func upgradeRaw(b testing.TB, nc net.Conn) *Conn {
 	return New(res.Conn, res.Buffered, frame.Server, nil)
 }
 
-// readLoop reads messages until an error, counting itself as blocked first.
-func readLoop(c *Conn, blocked *atomic.Int64) {
+// readLoop reads messages until an error, counting itself as blocked first;
+// with echo, it first echoes one message.
+func readLoop(c *Conn, blocked *atomic.Int64, echo bool) {
 	defer c.CloseNow()
-	blocked.Add(1)
 	var buf []byte
+	if echo {
+		typ, b, err := c.Read(context.Background(), buf)
+		if err != nil || c.Write(context.Background(), typ, b) != nil {
+			return
+		}
+		buf = b
+	}
+	blocked.Add(1)
 	for {
 		_, b, err := c.Read(context.Background(), buf)
 		if err != nil {
