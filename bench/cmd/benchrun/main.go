@@ -5,7 +5,7 @@
 // Run it from the bench directory:
 //
 //	go run ./cmd/benchrun            # full run: -count 6, 15 to 20 minutes on 2 cores
-//	go run ./cmd/benchrun -quick     # three rounds, short benchtimes, 500 connections: about 2 minutes
+//	go run ./cmd/benchrun -quick     # five rounds, short benchtimes, 500 connections: about 2 minutes
 //	go run ./cmd/benchrun -report    # rewrite README.md from results/raw.txt
 //
 // The quick mode writes its README.md and results under results/quick, so
@@ -47,7 +47,7 @@ type step struct {
 }
 
 func main() {
-	quick := flag.Bool("quick", false, "three rounds with short benchtimes and 500 idle connections (about 2 minutes)")
+	quick := flag.Bool("quick", false, "five rounds with short benchtimes and 500 idle connections (about 2 minutes)")
 	count := flag.Int("count", 6, "rounds (each benchmark runs once per round)")
 	conns := flag.Int("conns", 10000, "idle connections in the memory scenarios")
 	filter := flag.String("bench", "", "only sub-benchmarks matching this go test -bench pattern, e.g. 'size=1KiB' or '.*/lib=hybi'")
@@ -88,7 +88,7 @@ func main() {
 		{bench: "^BenchmarkIdleMemory(Deflate)?$", benchtime: "1x", memory: true},
 	}
 	if *quick {
-		*count = 3
+		*count = 5
 		*conns = 500
 		steps[0].benchtime = "10ms"
 		steps[1].benchtime = "50ms"
