@@ -107,10 +107,10 @@ func (c *Conn) sendData(ctx context.Context, typ MessageType, p []byte, fin, sta
 				n += k
 			}
 		}
-		if zero {
-			c.mu.Unlock()
-		} else {
+		if c.p.Compressed() {
 			c.unlock() // a compressed message may arm the release of the compressor
+		} else {
+			c.mu.Unlock()
 		}
 		var wrote int64
 		var start time.Time
