@@ -37,10 +37,12 @@ import (
 // AcceptConn (acceptconn), Accept with Read in the handler (http) and
 // Accept with Read on a goroutine of its own (http-go). The "-echo"
 // variants measure the connections after one echo of a 1 KiB message:
-// the server reads it, writes it back and waits in Read again. Run it
-// with -benchtime=1x.
+// the server reads it, writes it back and waits in Read again; the
+// "-read" ones after the server read one such message, without writing.
+// Run it with -benchtime=1x.
 func BenchmarkIdleMemory(b *testing.B) {
-	for _, mode := range []string{"tcp", "new", "raw", "acceptconn", "http", "http-go", "new-echo", "acceptconn-echo", "http-echo"} {
+	for _, mode := range []string{"tcp", "new", "raw", "acceptconn", "http", "http-go",
+		"new-read", "acceptconn-read", "new-echo", "acceptconn-echo", "http-echo"} {
 		b.Run(mode, func(b *testing.B) {
 			n := 2000
 			if testing.Short() {
@@ -113,6 +115,7 @@ func memInUse() (heap, stack uint64) {
 // idleMemory runs one measurement of BenchmarkIdleMemory.
 func idleMemory(b testing.TB, mode string, n int) (heap, stack float64) {
 	mode, echoed := strings.CutSuffix(mode, "-echo")
+	mode, readOne := strings.CutSuffix(mode, "-read")
 	var blocked atomic.Int64
 	var wg sync.WaitGroup
 	serve := func(nc net.Conn) {
@@ -140,7 +143,7 @@ func idleMemory(b testing.TB, mode string, n int) (heap, stack float64) {
 				return
 			}
 		}
-		readLoop(c, &blocked, echoed)
+		readLoop(c, &blocked, echoed, readOne)
 	}
 	var addr string
 	if strings.HasPrefix(mode, "http") {
@@ -156,12 +159,12 @@ func idleMemory(b testing.TB, mode string, n int) (heap, stack float64) {
 				// net/http drop its per-connection state.
 				go func() {
 					defer wg.Done()
-					readLoop(c, &blocked, echoed)
+					readLoop(c, &blocked, echoed, readOne)
 				}()
 				return
 			}
 			defer wg.Done()
-			readLoop(c, &blocked, echoed)
+			readLoop(c, &blocked, echoed, readOne)
 		}))
 		defer srv.Close()
 		addr = srv.Listener.Addr().String()
@@ -207,11 +210,13 @@ func idleMemory(b testing.TB, mode string, n int) (heap, stack float64) {
 				b.Fatal(err)
 			}
 		}
-		if echoed {
+		if echoed || readOne {
 			// A masked 1 KiB binary message (key 0), and its echo.
 			if _, err := c.Write(echoFrame); err != nil {
 				b.Fatal(err)
 			}
+		}
+		if echoed {
 			var got [4 + 1024]byte
 			if _, err := io.ReadFull(c, got[:]); err != nil {
 				b.Fatal(err)
@@ -258,13 +263,13 @@ func upgradeRaw(b testing.TB, nc net.Conn) *Conn {
 }
 
 // readLoop reads messages until an error, counting itself as blocked first;
-// with echo, it first echoes one message.
-func readLoop(c *Conn, blocked *atomic.Int64, echo bool) {
+// with echo, it first echoes one message, with one, it first reads one.
+func readLoop(c *Conn, blocked *atomic.Int64, echo, one bool) {
 	defer c.CloseNow()
 	var buf []byte
-	if echo {
+	if echo || one {
 		typ, b, err := c.Read(context.Background(), buf)
-		if err != nil || c.Write(context.Background(), typ, b) != nil {
+		if err != nil || echo && c.Write(context.Background(), typ, b) != nil {
 			return
 		}
 		buf = b
