@@ -24,9 +24,9 @@ type section struct {
 }
 
 var sections = []section{
-	{bench: "Mask", title: "1. Masking", primary: "ns/op", extra: []string{"MB/s"},
+	{bench: "Mask", title: "1. Masking", primary: "ns/op", extra: []string{"cpu-ns/op", "MB/s"},
 		intro: "XOR masking of a buffer in place. `copy` is the reference row (the cost of touching the bytes). gorilla and coder keep their masking unexported and gws has it in an internal package, so only hybi (`mask.Apply`) and gobwas (`ws.Cipher`) have rows."},
-	{bench: "Header", title: "2. Frame header encode + decode", primary: "ns/op", extra: []string{"B/op", "allocs/op"},
+	{bench: "Header", title: "2. Frame header encode + decode", primary: "ns/op", extra: []string{"cpu-ns/op", "B/op", "allocs/op"},
 		intro: "One masked binary header written and parsed back. `hybi` is `frame.PutHeader` + `frame.ParseHeader` on a byte array; `hybi-io` and `gobwas` go through `io.Writer`/`bufio.Reader` (`frame.WriteHeader`/`ReadHeader`, `ws.WriteHeader`/`ws.ReadHeader`). The other libraries export no header codec."},
 	{bench: "Echo", title: "3. Echo round trip", primary: "ns/op", rate: "rt/s", extra: []string{"cpu-ns/op", "B/op", "allocs/op"},
 		intro: "One connection over loopback TCP, each library's client against its own server: the client writes a binary message (masked), the server reads it (unmasks) and writes it back, the client reads the echo. `tcp` is the same echo over plain TCP: the floor. cpu/op is getrusage user+sys of the whole process (client and server) per round trip; B/op and allocs/op count both sides too."},
