@@ -3,6 +3,8 @@ package bench
 import (
 	"errors"
 	"io"
+	"os"
+	"slices"
 	"sync"
 )
 
@@ -34,6 +36,19 @@ type Lib struct {
 
 // Libs lists every library and style, the plain-TCP floor first.
 func Libs() []Lib {
+	ls := libs()
+	if os.Getenv(ReverseEnv) == "1" {
+		slices.Reverse(ls)
+	}
+	return ls
+}
+
+// ReverseEnv, set to 1, reverses the order of Libs, and so the order in
+// which the benchmarks run the libraries: benchrun alternates it from
+// round to round, so that no library always runs first or last.
+const ReverseEnv = "HYBI_BENCH_REVERSE"
+
+func libs() []Lib {
 	return []Lib{
 		{Name: "tcp", Serve: serveTCP, Dial: dialTCP, Note: "plain TCP echo, no WebSocket: the floor"},
 		{Name: "hybi", Serve: serveHybi(false, false), Dial: dialHybi(false, false), Deflate: true,

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/gobwas/ws"
 	"github.com/hybi/ws/frame"
@@ -37,6 +38,7 @@ func BenchmarkMask(b *testing.B) {
 		b.Run("size="+sizeNames[n]+"/lib=copy", func(b *testing.B) {
 			b.SetBytes(int64(n))
 			b.ReportAllocs()
+			defer loopCPU(b, CPUTime())
 			for b.Loop() {
 				copy(buf, src)
 			}
@@ -44,6 +46,7 @@ func BenchmarkMask(b *testing.B) {
 		b.Run("size="+sizeNames[n]+"/lib=hybi", func(b *testing.B) {
 			b.SetBytes(int64(n))
 			b.ReportAllocs()
+			defer loopCPU(b, CPUTime())
 			for b.Loop() {
 				mask.Apply(key, 0, buf)
 			}
@@ -51,6 +54,7 @@ func BenchmarkMask(b *testing.B) {
 		b.Run("size="+sizeNames[n]+"/lib=gobwas", func(b *testing.B) {
 			b.SetBytes(int64(n))
 			b.ReportAllocs()
+			defer loopCPU(b, CPUTime())
 			for b.Loop() {
 				ws.Cipher(buf, key, 0)
 			}
@@ -71,6 +75,7 @@ func BenchmarkHeader(b *testing.B) {
 		h := frame.Header{Fin: true, Opcode: frame.OpBinary, Masked: true, Key: [4]byte{1, 2, 3, 4}, Length: n}
 		b.Run(name+"/lib=hybi", func(b *testing.B) {
 			b.ReportAllocs()
+			defer loopCPU(b, CPUTime())
 			var buf [frame.MaxHeaderSize]byte
 			for b.Loop() {
 				k := frame.PutHeader(buf[:], h)
@@ -82,6 +87,7 @@ func BenchmarkHeader(b *testing.B) {
 		})
 		b.Run(name+"/lib=hybi-io", func(b *testing.B) {
 			b.ReportAllocs()
+			defer loopCPU(b, CPUTime())
 			var w bytes.Buffer
 			var r bytes.Reader
 			br := bufio.NewReader(&r)
@@ -101,6 +107,7 @@ func BenchmarkHeader(b *testing.B) {
 		gh := ws.Header{Fin: true, OpCode: ws.OpBinary, Masked: true, Mask: [4]byte{1, 2, 3, 4}, Length: n}
 		b.Run(name+"/lib=gobwas", func(b *testing.B) {
 			b.ReportAllocs()
+			defer loopCPU(b, CPUTime())
 			var w bytes.Buffer
 			var r bytes.Reader
 			br := bufio.NewReader(&r)
@@ -118,4 +125,10 @@ func BenchmarkHeader(b *testing.B) {
 			}
 		})
 	}
+}
+
+// loopCPU reports the CPU time per operation since t0 of a benchmark
+// driven by b.Loop; deferred, it runs once the loop has ended.
+func loopCPU(b *testing.B, t0 time.Duration) {
+	b.ReportMetric(float64(CPUTime()-t0)/float64(b.N), "cpu-ns/op")
 }

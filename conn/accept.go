@@ -33,13 +33,12 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	// and a panic of the handshake (a ResponseWriter's Hijack, a
 	// Negotiate hook) is raised again on it, where net/http recovers it.
 	return handOver(func() (*Conn, error) {
-		var params *deflate.Params
-		u := newUpgrader(opts, &params)
+		u, params := newUpgrader(opts)
 		res, err := u.Upgrade(w, r)
 		if err != nil {
 			return nil, err
 		}
-		return newConn(res.Conn, res.Buffered, frame.Server, &opts.Options, res.Subprotocol, params), nil
+		return newConn(res.Conn, res.Buffered, frame.Server, &opts.Options, res.Subprotocol, params.get()), nil
 	})
 }
 
@@ -104,18 +103,29 @@ func acceptConn(ctx context.Context, c net.Conn, opts *AcceptOptions) (*Conn, er
 		c.Close()
 		return nil, err
 	}
-	var params *deflate.Params
-	u := newUpgrader(opts, &params)
+	u, params := newUpgrader(opts)
 	res, err := u.UpgradeConn(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	return newConn(res.Conn, res.Buffered, frame.Server, &opts.Options, res.Subprotocol, params), nil
+	return newConn(res.Conn, res.Buffered, frame.Server, &opts.Options, res.Subprotocol, params.get()), nil
+}
+
+// negotiated receives the compression parameters a handshake agreed on. It
+// is nil, and costs no allocation, when compression is off.
+type negotiated struct{ p *deflate.Params }
+
+// get returns the parameters, nil if none were agreed on.
+func (n *negotiated) get() *deflate.Params {
+	if n == nil {
+		return nil
+	}
+	return n.p
 }
 
 // newUpgrader returns the upgrader for opts. When compression is
-// configured and negotiated, the upgrade sets *params.
-func newUpgrader(opts *AcceptOptions, params **deflate.Params) *handshake.Upgrader {
+// configured, the upgrade records in params what it agreed on.
+func newUpgrader(opts *AcceptOptions) (_ *handshake.Upgrader, params *negotiated) {
 	u := &handshake.Upgrader{
 		Subprotocols:            opts.Subprotocols,
 		RequireSubprotocol:      opts.RequireSubprotocol,
@@ -125,16 +135,18 @@ func newUpgrader(opts *AcceptOptions, params **deflate.Params) *handshake.Upgrad
 		OnRequest:               opts.OnRequest,
 	}
 	if cfg := opts.Compression; cfg != nil {
+		n := new(negotiated)
 		u.Negotiate = func(offers []handshake.Extension) ([]handshake.Extension, error) {
 			resp, p, ok := cfg.Negotiate(offers)
 			if !ok {
 				return nil, nil
 			}
-			*params = &p
+			n.p = &p
 			return []handshake.Extension{resp}, nil
 		}
+		params = n
 	}
-	return u
+	return u, params
 }
 
 // Dial opens a WebSocket connection to a ws:// or wss:// URL, the client's
@@ -163,8 +175,9 @@ func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, error) {
 		Transport:    opts.Transport,
 		Jar:          opts.Jar,
 	}
-	var params *deflate.Params
+	var params *negotiated
 	if cfg := opts.Compression; cfg != nil {
+		n := new(negotiated)
 		d.Extensions = cfg.Offers()
 		d.AcceptExtensions = func(resp []handshake.Extension) error {
 			p, ok, err := cfg.Accept(resp)
@@ -172,10 +185,11 @@ func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, error) {
 				return err
 			}
 			if ok {
-				params = &p
+				n.p = &p
 			}
 			return nil
 		}
+		params = n
 	}
 	res, err := d.Dial(ctx, url)
 	if err != nil {
@@ -187,5 +201,5 @@ func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, error) {
 			return nil, fmt.Errorf("conn: dial refused by OnResponse: %w", err)
 		}
 	}
-	return newConn(res.Conn, res.Buffered, frame.Client, &opts.Options, res.Subprotocol, params), nil
+	return newConn(res.Conn, res.Buffered, frame.Client, &opts.Options, res.Subprotocol, params.get()), nil
 }

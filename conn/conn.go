@@ -97,9 +97,6 @@ func newConn(nc net.Conn, buffered []byte, role frame.Role, opts *Options, subpr
 		params:      params,
 		done:        make(chan struct{}),
 	}
-	c.rmu.init()
-	c.wmu.init()
-	c.fmu.init()
 	if opts.OnPing != nil || opts.OnPong != nil {
 		c.hooks = opts
 	}

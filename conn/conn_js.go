@@ -92,8 +92,6 @@ func newJSConn() *Conn {
 		opened: make(chan struct{}),
 		done:   make(chan struct{}),
 	}
-	c.rmu.init()
-	c.wmu.init()
 	return c
 }
 

@@ -15,12 +15,22 @@ type gate struct {
 	// state holds 1 while the gate is held, plus 2 for each waiter.
 	state atomic.Int32
 	// wake holds a token when the gate was released with waiters: it
-	// wakes one of them.
-	wake chan struct{}
+	// wakes one of them. The first waiter makes it, so that a gate never
+	// contended costs no allocation.
+	wake atomic.Pointer[chan struct{}]
 }
 
-// init makes the gate ready for use.
-func (g *gate) init() { g.wake = make(chan struct{}, 1) }
+// wakeChan returns the gate's wake channel, making it if needed.
+func (g *gate) wakeChan() chan struct{} {
+	if p := g.wake.Load(); p != nil {
+		return *p
+	}
+	ch := make(chan struct{}, 1)
+	if g.wake.CompareAndSwap(nil, &ch) {
+		return ch
+	}
+	return *g.wake.Load()
+}
 
 // tryLock takes the gate if it is free.
 func (g *gate) tryLock() bool {
@@ -47,6 +57,9 @@ func (g *gate) lockTimeout(a <-chan struct{}, t <-chan time.Time) bool {
 
 // wait is lock's slow path.
 func (g *gate) wait(a, b <-chan struct{}, t <-chan time.Time) bool {
+	// The channel exists before the gate counts this waiter, so that
+	// whoever sees a waiter counted finds it.
+	wake := g.wakeChan()
 	g.state.Add(2)
 	for {
 		s := g.state.Load()
@@ -57,7 +70,7 @@ func (g *gate) wait(a, b <-chan struct{}, t <-chan time.Time) bool {
 			continue
 		}
 		select {
-		case <-g.wake:
+		case <-wake:
 			continue
 		case <-a:
 		case <-b:
@@ -81,8 +94,12 @@ func (g *gate) unlock() {
 }
 
 func (g *gate) signal() {
+	p := g.wake.Load()
+	if p == nil {
+		return // no waiter was ever counted
+	}
 	select {
-	case g.wake <- struct{}{}:
+	case *p <- struct{}{}:
 	default: // a token is there already
 	}
 }

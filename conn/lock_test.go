@@ -13,7 +13,6 @@ import (
 // waiter is left asleep while the gate is free.
 func TestGateExclusion(t *testing.T) {
 	var g gate
-	g.init()
 	var held int32
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -66,7 +65,6 @@ func TestGateExclusion(t *testing.T) {
 // fires, and that the gate is taken once its holder lets go.
 func TestGateGiveUp(t *testing.T) {
 	var g gate
-	g.init()
 	if !g.tryLock() || g.tryLock() {
 		t.Fatal("tryLock did not take a free gate once")
 	}

@@ -56,10 +56,9 @@ type Options struct {
 	// PingInterval is the keepalive interval: a ping is due that long after
 	// the connection opened, and that long after the answer to the
 	// previous one. 0 means DefaultPingInterval; a negative value turns
-	// keepalive off. The same timer frees the
-	// compressor of a connection that sent no compressed message for a
-	// whole interval (keeping only its 32 KiB window), so with keepalive
-	// off an idle compressed connection keeps its compressor.
+	// keepalive off. (The compressor of an idle compressed connection is
+	// released a second or two after its last message, keeping only its
+	// 32 KiB window, whether keepalive is on or off.)
 	PingInterval time.Duration
 	// PongTimeout is how long the peer has to answer a keepalive ping,
 	// counted from the moment the ping was written; any byte from the peer

@@ -35,10 +35,14 @@ import (
 // the floor to compare with. The server ends come from New without a
 // handshake (new), handshake.Upgrader.UpgradeConn and New (raw),
 // AcceptConn (acceptconn), Accept with Read in the handler (http) and
-// Accept with Read on a goroutine of its own (http-go). Run it with
-// -benchtime=1x.
+// Accept with Read on a goroutine of its own (http-go). The "-echo"
+// variants measure the connections after one echo of a 1 KiB message:
+// the server reads it, writes it back and waits in Read again; the
+// "-read" ones after the server read one such message, without writing.
+// Run it with -benchtime=1x.
 func BenchmarkIdleMemory(b *testing.B) {
-	for _, mode := range []string{"tcp", "new", "raw", "acceptconn", "http", "http-go"} {
+	for _, mode := range []string{"tcp", "new", "raw", "acceptconn", "http", "http-go",
+		"new-read", "acceptconn-read", "new-echo", "acceptconn-echo", "http-echo"} {
 		b.Run(mode, func(b *testing.B) {
 			n := 2000
 			if testing.Short() {
@@ -110,6 +114,8 @@ func memInUse() (heap, stack uint64) {
 
 // idleMemory runs one measurement of BenchmarkIdleMemory.
 func idleMemory(b testing.TB, mode string, n int) (heap, stack float64) {
+	mode, echoed := strings.CutSuffix(mode, "-echo")
+	mode, readOne := strings.CutSuffix(mode, "-read")
 	var blocked atomic.Int64
 	var wg sync.WaitGroup
 	serve := func(nc net.Conn) {
@@ -137,7 +143,7 @@ func idleMemory(b testing.TB, mode string, n int) (heap, stack float64) {
 				return
 			}
 		}
-		readLoop(c, &blocked)
+		readLoop(c, &blocked, echoed, readOne)
 	}
 	var addr string
 	if strings.HasPrefix(mode, "http") {
@@ -153,12 +159,12 @@ func idleMemory(b testing.TB, mode string, n int) (heap, stack float64) {
 				// net/http drop its per-connection state.
 				go func() {
 					defer wg.Done()
-					readLoop(c, &blocked)
+					readLoop(c, &blocked, echoed, readOne)
 				}()
 				return
 			}
 			defer wg.Done()
-			readLoop(c, &blocked)
+			readLoop(c, &blocked, echoed, readOne)
 		}))
 		defer srv.Close()
 		addr = srv.Listener.Addr().String()
@@ -204,6 +210,18 @@ func idleMemory(b testing.TB, mode string, n int) (heap, stack float64) {
 				b.Fatal(err)
 			}
 		}
+		if echoed || readOne {
+			// A masked 1 KiB binary message (key 0), and its echo.
+			if _, err := c.Write(echoFrame); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if echoed {
+			var got [4 + 1024]byte
+			if _, err := io.ReadFull(c, got[:]); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 	waitBlocked := func(want int64) {
 		for blocked.Load() < want {
@@ -226,6 +244,10 @@ func idleMemory(b testing.TB, mode string, n int) (heap, stack float64) {
 	return float64(int64(heap1)-int64(heap0)) / float64(n), float64(int64(stack1)-int64(stack0)) / float64(n)
 }
 
+// echoFrame is a client's masked 1 KiB binary message, with the masking
+// key 0.
+var echoFrame = append([]byte{0x82, 0x80 | 126, 1024 >> 8, 1024 & 0xff, 0, 0, 0, 0}, make([]byte, 1024)...)
+
 // upgradeRaw is the raw server path: handshake.UpgradeConn and New. It is
 // a function of its own so that its frame is not on the reading stack.
 //
@@ -240,11 +262,19 @@ func upgradeRaw(b testing.TB, nc net.Conn) *Conn {
 	return New(res.Conn, res.Buffered, frame.Server, nil)
 }
 
-// readLoop reads messages until an error, counting itself as blocked first.
-func readLoop(c *Conn, blocked *atomic.Int64) {
+// readLoop reads messages until an error, counting itself as blocked first;
+// with echo, it first echoes one message, with one, it first reads one.
+func readLoop(c *Conn, blocked *atomic.Int64, echo, one bool) {
 	defer c.CloseNow()
-	blocked.Add(1)
 	var buf []byte
+	if echo || one {
+		typ, b, err := c.Read(context.Background(), buf)
+		if err != nil || echo && c.Write(context.Background(), typ, b) != nil {
+			return
+		}
+		buf = b
+	}
+	blocked.Add(1)
 	for {
 		_, b, err := c.Read(context.Background(), buf)
 		if err != nil {

@@ -347,8 +347,11 @@ func (c *Conn) next(ctx context.Context, watching bool, buf *[]byte, typ *Messag
 			ev, n, err = c.p.Parse(c.rbuf[c.rr:c.rw])
 		}
 		c.rr += n
-		if err != nil || ev.Kind == protocol.EventClose {
-			c.unlock() // the state and the deadline changed
+		if err != nil || ev.Kind == protocol.EventClose || c.p.Compressed() {
+			// The state and the deadline changed; on a compressed
+			// connection a message may have armed the release of its
+			// idle buffers.
+			c.unlock()
 		} else {
 			c.mu.Unlock()
 		}

@@ -107,7 +107,11 @@ func (c *Conn) sendData(ctx context.Context, typ MessageType, p []byte, fin, sta
 				n += k
 			}
 		}
-		c.mu.Unlock()
+		if c.p.Compressed() {
+			c.unlock() // a compressed message may arm the release of the compressor
+		} else {
+			c.mu.Unlock()
+		}
 		var wrote int64
 		var start time.Time
 		if len(p) > c.p.MaxFrameSize() {
@@ -323,7 +327,7 @@ func (w MessageWriter) Flush() error {
 	buf := getBuf(c.p.MaxFrameSize() + frame.MaxHeaderSize)
 	c.mu.Lock()
 	buf, err := c.p.AppendFlush(buf[:0])
-	c.mu.Unlock()
+	c.unlock()
 	var wrote int64
 	if err == nil && len(buf) > 0 {
 		wrote, err = c.writeFrame(buf, nil)

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -111,10 +112,12 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Result, error) {
 		return d.dialH2(ctx, u, secure) // RFC 8441, see h2.go
 	}
 	proxyFunc := d.Proxy
+	preq := &http.Request{Method: http.MethodGet, URL: &url.URL{Scheme: "http", Host: u.Host}}
 	if proxyFunc == nil {
-		proxyFunc = http.ProxyFromEnvironment
+		proxyFunc = http.ProxyFromEnvironment // reads only the URL
+	} else {
+		preq.Header = http.Header{}
 	}
-	preq := &http.Request{Method: http.MethodGet, URL: &url.URL{Scheme: "http", Host: u.Host}, Header: http.Header{}}
 	if secure {
 		preq.URL.Scheme = "https"
 	}
@@ -123,6 +126,9 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Result, error) {
 		return nil, fmt.Errorf("%w: %w", ErrProxy, err)
 	}
 
+	// A context that cannot be canceled ends only at its deadline, which
+	// the handshake sets on the connection: it need not be watched.
+	cancelable := ctx.Done() != nil
 	timeout := d.HandshakeTimeout
 	if _, ok := ctx.Deadline(); !ok && timeout == 0 {
 		timeout = DefaultDialTimeout
@@ -147,7 +153,7 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Result, error) {
 	if err != nil {
 		return nil, contextError(ctx, err)
 	}
-	res, err := d.handshake(ctx, c, u, secure, proxyURL, addr)
+	res, err := d.handshake(ctx, c, u, secure, proxyURL, addr, cancelable)
 	if err != nil {
 		c.Close()
 		return nil, err
@@ -156,12 +162,16 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string) (*Result, error) {
 }
 
 // handshake runs the proxy CONNECT (if proxyURL is set), TLS (if secure)
-// and the HTTP exchange over c. The caller closes c on error.
-func (d *Dialer) handshake(ctx context.Context, c net.Conn, u *url.URL, secure bool, proxyURL *url.URL, addr string) (_ *Result, err error) {
+// and the HTTP exchange over c. The caller closes c on error. Unless
+// cancelable, ctx ends only at its deadline, and is not watched.
+func (d *Dialer) handshake(ctx context.Context, c net.Conn, u *url.URL, secure bool, proxyURL *url.URL, addr string, cancelable bool) (_ *Result, err error) {
 	if dl, ok := ctx.Deadline(); ok {
 		c.SetDeadline(dl)
 	}
-	w := watch(ctx, c)
+	var w ctxWatch
+	if cancelable {
+		w = watch(ctx, c)
+	}
 	defer func() {
 		if w.end() || err != nil {
 			err = contextError(ctx, err)
@@ -181,16 +191,25 @@ func (d *Dialer) handshake(ctx context.Context, c net.Conn, u *url.URL, secure b
 	}
 	var keyBytes [16]byte
 	rand.Read(keyBytes[:])
-	key := base64.StdEncoding.EncodeToString(keyBytes[:])
+	var keyText [24]byte
+	base64.StdEncoding.Encode(keyText[:], keyBytes[:])
+	key := keyText[:]
 
 	var jarURL *url.URL
 	if d.Jar != nil {
 		jarURL = httpURL(u, secure)
 	}
-	if _, err := c.Write(d.appendRequest(nil, u, key, jarURL)); err != nil {
+	bp := getBuffer()
+	req := d.appendRequest((*bp)[:0], u, key, jarURL)
+	_, err = c.Write(req)
+	*bp = req
+	putBuffer(bp)
+	if err != nil {
 		return nil, fmt.Errorf("handshake: writing request: %w", err)
 	}
-	br := bufio.NewReaderSize(&io.LimitedReader{R: c, N: maxResponseBytes}, bufferSize)
+	rr := getRespReader(c)
+	defer putRespReader(rr) // the response's body, if any, is read below
+	br := &rr.br
 	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet, URL: u})
 	if err != nil {
 		return nil, fmt.Errorf("handshake: reading response: %w", err)
@@ -224,6 +243,33 @@ func (d *Dialer) handshake(ctx context.Context, c net.Conn, u *url.URL, secure b
 	return res, nil
 }
 
+// respReader reads a handshake response, at most maxResponseBytes of it.
+type respReader struct {
+	br bufio.Reader
+	lr io.LimitedReader
+}
+
+var respReaders = sync.Pool{New: func() any {
+	rr := new(respReader)
+	rr.br = *bufio.NewReaderSize(nil, bufferSize)
+	return rr
+}}
+
+// getRespReader returns a pooled reader of the response on c.
+func getRespReader(c net.Conn) *respReader {
+	rr := respReaders.Get().(*respReader)
+	rr.lr = io.LimitedReader{R: c, N: maxResponseBytes}
+	rr.br.Reset(&rr.lr)
+	return rr
+}
+
+// putRespReader returns rr to the pool, holding no connection.
+func putRespReader(rr *respReader) {
+	rr.lr.R = nil
+	rr.br.Reset(nil)
+	respReaders.Put(rr)
+}
+
 // tlsClient wraps c in a TLS client for host, with a clone of cfg whose
 // ServerName is host when it is empty or when proxy is set.
 func tlsClient(c net.Conn, cfg *tls.Config, host string, proxy bool) *tls.Conn {
@@ -251,7 +297,7 @@ func httpURL(u *url.URL, secure bool) *url.URL {
 
 // appendRequest appends the handshake request for u, with the cookies of
 // d.Jar for jarURL when it is not nil.
-func (d *Dialer) appendRequest(dst []byte, u *url.URL, key string, jarURL *url.URL) []byte {
+func (d *Dialer) appendRequest(dst []byte, u *url.URL, key []byte, jarURL *url.URL) []byte {
 	host := u.Host
 	if h := d.Header.Get("Host"); h != "" {
 		host = h
@@ -315,7 +361,7 @@ func (d *Dialer) appendRequest(dst []byte, u *url.URL, key string, jarURL *url.U
 }
 
 // checkResponse validates a 101 response: its version and headers.
-func (d *Dialer) checkResponse(resp *http.Response, key string) (*Result, error) {
+func (d *Dialer) checkResponse(resp *http.Response, key []byte) (*Result, error) {
 	// Protocol switching is HTTP/1.1's: a server ignores Upgrade in an
 	// HTTP/1.0 request (RFC 9110 §7.8), and HTTP/2 has no 101 (RFC 9113
 	// §8.6). A 101 in another version is not a WebSocket handshake.
@@ -329,7 +375,8 @@ func (d *Dialer) checkResponse(resp *http.Response, key string) (*Result, error)
 	if !hasToken(h["Connection"], "upgrade") {
 		return nil, fmt.Errorf("%w: missing Connection: Upgrade", ErrBadResponse)
 	}
-	if a := h[acceptKey]; len(a) != 1 || trimOWS(a[0]) != AcceptKey(key) {
+	var want [acceptLen]byte
+	if a := h[acceptKey]; len(a) != 1 || trimOWS(a[0]) != string(appendAcceptKey(want[:0], string(key))) {
 		return nil, ErrBadAccept
 	}
 	return d.checkNegotiated(h)

@@ -225,28 +225,46 @@ func (p *Protocol) Alive(now time.Time) {
 
 // Deadline returns the time at which Tick has something to do, or the zero
 // time when nothing is scheduled: the next keepalive ping, the end of the
-// wait for an answer to it, or the end of a step of the close handshake.
-// It changes only during calls to the Protocol, so a driver re-reads it
-// after each batch of calls and keeps one timer (or a timing wheel slot)
-// per connection.
+// wait for an answer to it, the end of a step of the close handshake, or,
+// on a compressed connection, the next check of the release of its idle
+// compressor (see Tick). It changes only during calls to the Protocol, so
+// a driver re-reads it after each batch of calls and keeps one timer (or a
+// timing wheel slot) per connection.
 func (p *Protocol) Deadline() time.Time {
 	switch {
-	case p.state == Closing, p.state == Open && p.pingInterval > 0:
+	case p.state == Closing:
 		return p.base.Add(time.Duration(p.due))
+	case p.state != Open:
+		return time.Time{}
 	}
-	return time.Time{}
+	due, ok := p.due, p.pingInterval > 0
+	if z := p.z; z != nil && z.relArmed && (!ok || z.relDue < due) {
+		due, ok = z.relDue, true
+	}
+	if !ok {
+		return time.Time{}
+	}
+	return p.base.Add(time.Duration(due))
 }
 
 // Tick acts on the deadlines due at now (see Deadline); calling it early
 // does nothing. When a ping is due it queues a keepalive ping (HasPending)
-// and, if no compressed message was sent since the previous ping, returns
-// the compressor's memory to its pool. A keepalive ping not written and
-// answered within PongTimeout ends the connection with ErrKeepaliveTimeout;
-// an expired step of the close handshake ends it with ErrCloseTimeout (or
-// cleanly, for a client that only waited for the server to close the
-// transport). The connection is then Closed.
+// and returns the spare buffers of control frames when they were not
+// needed since the previous ping. A keepalive ping not written and
+// answered within PongTimeout ends the connection with
+// ErrKeepaliveTimeout; an expired step of the close handshake ends it with
+// ErrCloseTimeout (or cleanly, for a client that only waited for the
+// server to close the transport). The connection is then Closed.
+//
+// On a compressed connection Tick also returns the compressor's
+// flate.Writer to its pool, and drops the buffers of compressed messages,
+// once neither was used for a second or so, whether keepalive is on or
+// off: an idle connection keeps only the windows of context takeover.
 func (p *Protocol) Tick(now time.Time) {
 	p.now = p.at(now)
+	if z := p.z; z != nil && z.relArmed && p.now >= z.relDue && p.state == Open {
+		p.releaseComp()
+	}
 	if p.now < p.due {
 		return // early, or nothing scheduled
 	}
@@ -269,11 +287,26 @@ func (p *Protocol) Tick(now time.Time) {
 	}
 }
 
-// releaseIdle returns memory the connection does not use: the spare
-// buffers when they were not needed since the previous call and hold
-// nothing, the compressor's flate.Writer when no compressed message was
-// sent since the previous call, and the buffers of the compressed read and
-// write paths when no message uses them.
+// releaseComp is the release timer's check: when the compressed paths were
+// not used since the previous check and no message is open on them, it
+// returns the compressor's flate.Writer to its pool and drops the buffers
+// of compressed messages, and stops the timer; else it checks again
+// idleRelease later.
+func (p *Protocol) releaseComp() {
+	z := p.z
+	if z.compUsed || p.wOpen || p.inMsg {
+		z.compUsed = false
+		z.relDue = p.after(p.now, idleRelease)
+		return
+	}
+	z.comp.Release()
+	z.cout, z.cbuf, z.chunk = nil, nil, nil
+	z.relArmed = false
+}
+
+// releaseIdle returns the spare buffers when they were not needed since
+// the previous call and hold nothing. (The compressed paths have a release
+// timer of their own: see releaseComp.)
 func (p *Protocol) releaseIdle() {
 	// A control frame cut short may wait over ticks; a pong in them
 	// cannot (it goes out with the ping queued now), but is checked all
@@ -282,17 +315,6 @@ func (p *Protocol) releaseIdle() {
 		p.spare = nil
 	}
 	p.spareUsed = false
-	if p.z == nil {
-		return
-	}
-	if !p.z.compUsed && !p.wOpen {
-		p.z.comp.Release()
-		p.z.cout = nil
-	}
-	p.z.compUsed = false
-	if !p.inMsg {
-		p.z.cbuf, p.z.chunk = nil, nil
-	}
 }
 
 // TransportClosed tells the Protocol that its transport ended, with the

@@ -70,8 +70,10 @@
 // or not, and control frames allocate nothing, given output buffers with
 // room for a frame. A compressed message holds its compressed payload and a
 // 16 KiB inflate buffer while it is read; they are kept between messages up
-// to 64 KiB and released by the keepalive tick on an idle connection, along
-// with the compressor's flate.Writer.
+// to 64 KiB and released, along with the compressor's flate.Writer, by Tick
+// once the connection has been idle for a second or two, keepalive or not
+// (Deadline schedules that check only while there is something to
+// release).
 //
 // A Protocol is not safe for concurrent use: a driver calling it from a
 // reading and a writing goroutine serializes the calls with a mutex.

@@ -155,6 +155,13 @@ const (
 	keepBuf = 64 << 10
 )
 
+// idleRelease is how long the compressor of a connection and the buffers
+// of its compressed paths stay unused before they are released: a timer of
+// its own, independent of keepalive, checks every idleRelease whether they
+// were used since its previous check, so that they go between one and two
+// idleRelease after the last compressed message.
+const idleRelease = time.Second
+
 // Protocol is the state machine of one WebSocket connection after its
 // opening handshake: see the package documentation. It is not safe for
 // concurrent use; a driver calling it from several goroutines serializes
@@ -256,9 +263,24 @@ type compState struct {
 	chunk     []byte    // inflated output, inflateChunk bytes
 	cout      []byte    // compressed output not yet framed
 	msgLen    int64     // bytes of the incoming message delivered (inflated)
+	relDue    int64     // while relArmed: when the release timer checks next
 	threshold int
 	decEOF    bool // the inflated message ended; its end is reported next
-	compUsed  bool // comp took a message since the last keepalive tick
+	compUsed  bool // the compressed paths were used since the last check
+	relArmed  bool // the release timer runs: something may be released
+}
+
+// compTouched records a use of the compressed paths (the compressor, the
+// buffers of a compressed message), arming the release timer if it does
+// not run. p.now may be stale (writes are not given the time): the timer
+// then fires early, finds the use, and checks again idleRelease later.
+func (p *Protocol) compTouched() {
+	z := p.z
+	z.compUsed = true
+	if !z.relArmed {
+		z.relArmed = true
+		z.relDue = p.after(p.now, idleRelease)
+	}
 }
 
 // pongInline is the longest ping payload whose pong a Protocol holds

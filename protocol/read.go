@@ -202,6 +202,7 @@ func (p *Protocol) Parse(in []byte) (ev Event, n int, err error) {
 			}
 			if p.msgComp {
 				p.z.cbuf = append(p.z.cbuf, b...)
+				p.compTouched()
 				continue
 			}
 			if err := p.deliver(b); err != nil {
@@ -366,6 +367,7 @@ func (p *Protocol) inflate() ([]byte, error) {
 	if p.z.chunk == nil {
 		p.z.chunk = make([]byte, inflateChunk)
 	}
+	p.compTouched()
 	buf := p.z.chunk
 	lim := p.readLimit
 	if lim > 0 {

@@ -97,7 +97,8 @@ func (p *Protocol) AppendFrame(dst, data []byte, fin bool) ([]byte, int, error) 
 		if n == 0 && !last {
 			return dst, 0, nil
 		}
-		p.wFed, p.z.compUsed = true, true
+		p.wFed = true
+		p.compTouched()
 		out := p.z.cout[:0]
 		if n > 0 {
 			out = p.z.comp.Write(out, data[:n])
@@ -124,7 +125,8 @@ func (p *Protocol) AppendFlush(dst []byte) ([]byte, error) {
 	if !p.wComp {
 		return dst, nil
 	}
-	p.wFed, p.z.compUsed = true, true
+	p.wFed = true
+	p.compTouched()
 	return p.appendCompressed(dst, p.z.comp.Flush(p.z.cout[:0]), false), nil
 }
 

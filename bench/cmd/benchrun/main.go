@@ -5,14 +5,19 @@
 // Run it from the bench directory:
 //
 //	go run ./cmd/benchrun            # full run: -count 6, 15 to 20 minutes on 2 cores
-//	go run ./cmd/benchrun -quick     # one round, short benchtimes, 500 connections
+//	go run ./cmd/benchrun -quick     # five rounds, short benchtimes, 500 connections: about 2 minutes
 //	go run ./cmd/benchrun -report    # rewrite README.md from results/raw.txt
 //
 // The quick mode writes its README.md and results under results/quick, so
 // that it never replaces the full run's.
 //
 // The suite runs round-robin: every round runs every benchmark once, so
-// that a burst of noise spreads over all libraries instead of hitting one.
+// that a burst of noise spreads over all libraries instead of hitting one,
+// and the libraries run in the opposite order in every other round (see
+// bench.ReverseEnv), so that none always runs first. Each ratio in the
+// tables is the median of the per-round ratios (hybi's round i over the
+// peer's round i, which ran next to each other) with their range; a ratio
+// whose range spreads more than ±10% around it is marked within noise.
 // Raw results go to results/raw.txt, benchstat's own summary to
 // results/benchstat.txt, the run's description to results/run.json.
 package main
@@ -30,6 +35,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hybi/ws/bench"
 )
 
 // step is one invocation of the test binary per round.
@@ -40,7 +47,7 @@ type step struct {
 }
 
 func main() {
-	quick := flag.Bool("quick", false, "one round with short benchtimes and 500 idle connections")
+	quick := flag.Bool("quick", false, "five rounds with short benchtimes and 500 idle connections (about 2 minutes)")
 	count := flag.Int("count", 6, "rounds (each benchmark runs once per round)")
 	conns := flag.Int("conns", 10000, "idle connections in the memory scenarios")
 	filter := flag.String("bench", "", "only sub-benchmarks matching this go test -bench pattern, e.g. 'size=1KiB' or '.*/lib=hybi'")
@@ -81,10 +88,10 @@ func main() {
 		{bench: "^BenchmarkIdleMemory(Deflate)?$", benchtime: "1x", memory: true},
 	}
 	if *quick {
-		*count = 1
+		*count = 5
 		*conns = 500
-		steps[0].benchtime = "20ms"
-		steps[1].benchtime = "100ms"
+		steps[0].benchtime = "10ms"
+		steps[1].benchtime = "50ms"
 	}
 
 	tmp, err := os.MkdirTemp("", "benchrun")
@@ -117,6 +124,10 @@ func main() {
 			}
 			log.Printf("round %d/%d, step %d: %s", round, *count, i+1, st.bench)
 			cmd := exec.Command(bin, args...)
+			cmd.Env = os.Environ()
+			if round%2 == 0 {
+				cmd.Env = append(cmd.Env, bench.ReverseEnv+"=1")
+			}
 			var out bytes.Buffer
 			cmd.Stdout = io.MultiWriter(&out, os.Stdout)
 			cmd.Stderr = os.Stderr

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 
@@ -23,9 +24,9 @@ type section struct {
 }
 
 var sections = []section{
-	{bench: "Mask", title: "1. Masking", primary: "ns/op", extra: []string{"MB/s"},
+	{bench: "Mask", title: "1. Masking", primary: "ns/op", extra: []string{"cpu-ns/op", "MB/s"},
 		intro: "XOR masking of a buffer in place. `copy` is the reference row (the cost of touching the bytes). gorilla and coder keep their masking unexported and gws has it in an internal package, so only hybi (`mask.Apply`) and gobwas (`ws.Cipher`) have rows."},
-	{bench: "Header", title: "2. Frame header encode + decode", primary: "ns/op", extra: []string{"B/op", "allocs/op"},
+	{bench: "Header", title: "2. Frame header encode + decode", primary: "ns/op", extra: []string{"cpu-ns/op", "B/op", "allocs/op"},
 		intro: "One masked binary header written and parsed back. `hybi` is `frame.PutHeader` + `frame.ParseHeader` on a byte array; `hybi-io` and `gobwas` go through `io.Writer`/`bufio.Reader` (`frame.WriteHeader`/`ReadHeader`, `ws.WriteHeader`/`ws.ReadHeader`). The other libraries export no header codec."},
 	{bench: "Echo", title: "3. Echo round trip", primary: "ns/op", rate: "rt/s", extra: []string{"cpu-ns/op", "B/op", "allocs/op"},
 		intro: "One connection over loopback TCP, each library's client against its own server: the client writes a binary message (masked), the server reads it (unmasks) and writes it back, the client reads the echo. `tcp` is the same echo over plain TCP: the floor. cpu/op is getrusage user+sys of the whole process (client and server) per round trip; B/op and allocs/op count both sides too."},
@@ -82,7 +83,10 @@ func report(out, data string, run *runInfo) error {
 		fmt.Fprintf(&b, "**The machine was shared with other work during this run** (load averages above, on %d cores): wall-clock times and rates are noisy; CPU time per op (cpu/op, and the cpu vs best peer column) is the steadier comparison.\n\n", runtime.NumCPU())
 	}
 	b.WriteString("Each cell is the median of the rounds (benchstat's statistics: ± is the 95% confidence interval of the median, relative). " +
-		"**vs best peer** divides the row's median (time or memory: lower is better) by the best of gorilla, coder, gobwas and gws in the same table, so 1.20× means 20% slower or bigger than the best peer; **cpu vs best peer** does the same with CPU time per op, which is much less sensitive than wall time to other load on the machine. " +
+		"Every round runs every library once, in the opposite order every other round, so that each round pairs the libraries in time. " +
+		"**vs best peer** is the median of the per-round ratios of the row to the best peer of the table (the peer with the lowest median; time or memory: lower is better), with the lowest and highest of those ratios in brackets: 1.20× [1.15..1.26] means 20% slower or bigger than the best peer, in every round by 15 to 26%. " +
+		"**cpu vs best peer** does the same with CPU time per op (getrusage user+sys of the whole process), which is much less sensitive than wall time to other load on the machine. " +
+		"A ratio whose range spreads more than ±10% around it is marked *within noise*: that table shows no difference smaller than its spread. " +
 		"Rates (rt/s, msg/s, hs/s) are 1e9 / median ns/op. ")
 	rel, err := filepath.Rel(out, data)
 	if err != nil {
@@ -130,6 +134,7 @@ func writeTable(b *strings.Builder, sec section, name string, g *group) {
 	best := math.Inf(1)
 	bestLib := ""
 	bestCPU := math.Inf(1)
+	bestCPULib := ""
 	hasCPU := false
 	for _, lib := range g.libs {
 		if s := summarize(g.byLib[lib][sec.primary]); s.ok && isPeer(lib) && s.center < best {
@@ -138,7 +143,7 @@ func writeTable(b *strings.Builder, sec section, name string, g *group) {
 		if s := summarize(g.byLib[lib]["cpu-ns/op"]); s.ok {
 			hasCPU = true
 			if isPeer(lib) && s.center < bestCPU {
-				bestCPU = s.center
+				bestCPU, bestCPULib = s.center, lib
 			}
 		}
 	}
@@ -194,20 +199,71 @@ func writeTable(b *strings.Builder, sec section, name string, g *group) {
 			fmt.Fprintf(b, " | %s", format(u, e.center))
 		}
 		ratio := "–"
-		if !math.IsInf(best, 1) && best > 0 {
-			ratio = fmt.Sprintf("%.2f×", s.center/best)
+		if bestLib != "" {
+			ratio = formatRatio(pairedRatio(units[sec.primary], g.byLib[bestLib][sec.primary]))
 		}
 		fmt.Fprintf(b, " | %s", ratio)
 		if hasCPU {
 			r := "–"
-			if c := summarize(units["cpu-ns/op"]); c.ok && !math.IsInf(bestCPU, 1) && bestCPU > 0 {
-				r = fmt.Sprintf("%.2f×", c.center/bestCPU)
+			if bestCPULib != "" {
+				r = formatRatio(pairedRatio(units["cpu-ns/op"], g.byLib[bestCPULib]["cpu-ns/op"]))
 			}
 			fmt.Fprintf(b, " | %s", r)
 		}
 		b.WriteString(" |\n")
 	}
 	b.WriteString("\n")
+}
+
+// ratio is the median of per-round ratios with their range.
+type ratio struct {
+	med, lo, hi float64
+	n           int
+}
+
+// pairedRatio returns the ratios a[i]/b[i] of the rounds both have (the
+// values of a library are in round order), summarised.
+func pairedRatio(a, b []float64) ratio {
+	var rs []float64
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if b[i] > 0 {
+			rs = append(rs, a[i]/b[i])
+		}
+	}
+	if len(rs) == 0 {
+		return ratio{}
+	}
+	sort.Float64s(rs)
+	med := rs[len(rs)/2]
+	if len(rs)%2 == 0 {
+		med = (rs[len(rs)/2-1] + rs[len(rs)/2]) / 2
+	}
+	return ratio{med: med, lo: rs[0], hi: rs[len(rs)-1], n: len(rs)}
+}
+
+// spread is how far the range of r reaches from its median, relative.
+func (r ratio) spread() float64 {
+	if r.med <= 0 {
+		return math.Inf(1)
+	}
+	return math.Max(r.hi/r.med-1, 1-r.lo/r.med)
+}
+
+// noiseSpread is the spread beyond which a ratio is marked within noise.
+const noiseSpread = 0.10
+
+func formatRatio(r ratio) string {
+	switch {
+	case r.n == 0:
+		return "–"
+	case r.n == 1:
+		return fmt.Sprintf("%.2f× (one round: within noise)", r.med)
+	}
+	out := fmt.Sprintf("%.2f× [%.2f..%.2f]", r.med, r.lo, r.hi)
+	if r.spread() > noiseSpread {
+		out += " *within noise*"
+	}
+	return out
 }
 
 func unitLabel(u string) string {
