@@ -369,7 +369,7 @@ func runDriver() {
 			p.cmd.Process.Kill()
 			p.cmd.Wait()
 		}
-		os.RemoveAll(dir)
+		log.Printf("logs kept in %s", dir)
 		log.Fatalf(format, args...)
 	}
 	start := func(name string, env string, args ...string) *proc {
@@ -456,21 +456,35 @@ func runDriver() {
 	}
 	fmt.Printf("%d connections per node ready in %v; load average %s\n", *conns, time.Since(t).Round(time.Millisecond), loadavg())
 
-	// The publisher, a client of node A.
-	pub, err := conn.Dial(context.Background(), "ws://"+addrs[0]+"/ws", nil)
-	if err != nil {
-		fail("publisher: %v", err)
-	}
-	go func() {
-		buf := make([]byte, 0, 512)
-		for {
-			_, msg, err := pub.Read(context.Background(), buf)
-			if err != nil {
-				return
-			}
-			buf = msg
+	// The publisher, a client of node A. It is a member of the room too,
+	// so a node that falls behind may close it as a slow client (1008):
+	// it then dials again and sends on.
+	var pub *conn.Conn
+	pubDials := 0
+	dialPub := func() {
+		if pub != nil {
+			pub.CloseNow()
 		}
-	}()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		c, err := conn.Dial(ctx, "ws://"+addrs[0]+"/ws", nil)
+		cancel()
+		if err != nil {
+			fail("publisher: %v", err)
+		}
+		pubDials++
+		pub = c
+		go func() {
+			buf := make([]byte, 0, 512)
+			for {
+				_, msg, err := c.Read(context.Background(), buf)
+				if err != nil {
+					return
+				}
+				buf = msg
+			}
+		}()
+	}
+	dialPub()
 	time.Sleep(500 * time.Millisecond) // the publisher's join
 
 	measured := []*proc{nodes[0], nodes[1], rp, cl}
@@ -491,11 +505,17 @@ func runDriver() {
 			time.Sleep(d)
 		}
 		msg := strconv.AppendInt(nil, time.Now().UnixNano(), 10)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err := pub.Write(ctx, conn.Text, msg)
-		cancel()
-		if err != nil {
-			fail("publish: %v", err)
+		for try := 0; ; try++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err := pub.Write(ctx, conn.Text, msg)
+			cancel()
+			if err == nil {
+				break
+			}
+			if try == 3 {
+				fail("publish: %v", err)
+			}
+			dialPub()
 		}
 		sent++
 	}
@@ -538,6 +558,9 @@ func runDriver() {
 
 	fmt.Printf("published %d messages in %v (%.1f/s asked %.0f/s; the last one sent %v after its time)\n",
 		sent, window.Round(time.Millisecond), float64(sent)/window.Seconds(), *rate, lag.Round(time.Microsecond))
+	if pubDials > 1 {
+		fmt.Printf("the publisher was closed by node A and dialled again %d times\n", pubDials-1)
+	}
 	fmt.Printf("load average %s at start, %s at end\n", la0, la1)
 	fmt.Printf("deliveries: %d of %d expected (%.3f %%), drained %v after the last publish\n",
 		gs[0].Received+gs[1].Received, expected, 100*float64(gs[0].Received+gs[1].Received)/float64(expected), drained.Round(time.Millisecond))
