@@ -545,6 +545,10 @@ func runDriver() {
 		}
 	}
 	drained := time.Since(t1)
+	cpu2 := make([]time.Duration, len(measured))
+	for i, p := range measured {
+		cpu2[i], _ = cpu(p.cmd.Process.Pid)
+	}
 	fmt.Fprintln(stdin, "stop")
 	l := next()
 	if !strings.HasPrefix(l, "result ") {
@@ -576,6 +580,8 @@ func runDriver() {
 		fmt.Printf(" %s %.3f", p.name, (cpu1[i]-cpu0[i]).Seconds()/window.Seconds())
 	}
 	fmt.Println()
+	fmt.Printf("CPU per message delivered to its clients, from the start of publishing to the end of the drain: nodeA %s nodeB %s clients %s\n",
+		perMsg(cpu2[0]-cpu0[0], gs[0].Received), perMsg(cpu2[1]-cpu0[1], gs[1].Received), perMsg(cpu2[3]-cpu0[3], gs[0].Received+gs[1].Received))
 	// One row for bench/results/redis.md.
 	fmt.Printf("| %d | %.0f | %d | %.1f | %.3f %% | %s / %s / %s | %s / %s / %s | %.2f | %.2f | %.2f | %.2f | %d | %s → %s |\n",
 		*conns, *rate, int(window.Seconds()+0.5), float64(sent)/window.Seconds(),
@@ -597,4 +603,12 @@ func us(v float64) string {
 	default:
 		return fmt.Sprintf("%.0f µs", v)
 	}
+}
+
+// perMsg formats CPU time per message.
+func perMsg(d time.Duration, n uint64) string {
+	if n == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f µs", float64(d.Microseconds())/float64(n))
 }
