@@ -115,7 +115,7 @@ func report(out, data string, run *runInfo) error {
 		"All servers and clients share the process in scenarios 3, 4, 5, 7 and 8a, and the machine's two cores.\n")
 	// Sections measured by other programs, kept by hand in files of their
 	// own, follow the generated ones.
-	for _, name := range []string{"results/evented.md", "http2.md", "results/broadcast.md"} {
+	for _, name := range []string{"results/evented.md", "http2.md", "results/broadcast.md", "results/redis.md"} {
 		if extra, err := os.ReadFile(name); err == nil {
 			b.WriteString("\n")
 			b.Write(extra)
