@@ -24,20 +24,35 @@ type protoRun struct {
 
 // protoParse feeds stream to a new Protocol configured by cfg, in chunks of
 // size(i) bytes for the i-th chunk, appending the pending output after
-// every Parse call.
-func protoParse(t *testing.T, cfg protocol.Config, stream []byte, size func(i int) int) protoRun {
+// every call. With collect it goes through Collect, the entry point for
+// drivers that collect whole messages, instead of Parse: a message's start
+// is then rendered when Collect first reports the message open, before its
+// data, so that both yield the same events.
+func protoParse(t *testing.T, cfg protocol.Config, stream []byte, size func(i int) int, collect bool) protoRun {
 	p := protoNew(t, cfg)
 	in := append([]byte(nil), stream...) // Parse unmasks in place
 	var r protoRun
 	var data, out []byte
+	open := false
 	parse := func(part []byte) {
 		for {
-			e, n, err := p.Parse(part)
+			var e protocol.Event
+			var n int
+			var err error
+			if collect {
+				e, n, err = p.Collect(&data, part)
+			} else {
+				e, n, err = p.Parse(part)
+			}
 			if n < 0 || n > len(part) {
-				t.Fatalf("Parse consumed %d of %d bytes", n, len(part))
+				t.Fatalf("consumed %d of %d bytes", n, len(part))
 			}
 			part = part[n:]
 			out = p.AppendPending(out)
+			if collect && e.Type != 0 && !open {
+				r.events = append(r.events, protoEvent(protocol.Event{Kind: protocol.EventMessageStart, Type: e.Type, Compressed: e.Compressed}))
+				open = true
+			}
 			if err != nil {
 				if r.err != "" {
 					t.Fatalf("second error %v after %v", err, r.err)
@@ -45,6 +60,9 @@ func protoParse(t *testing.T, cfg protocol.Config, stream []byte, size func(i in
 				pe := protoCheckErr(t, err)
 				r.err, r.code, r.reason = err.Error(), pe.Code, pe.Reason
 				continue
+			}
+			if collect && (e.Kind == protocol.EventMessageStart || e.Kind == protocol.EventData) {
+				t.Fatalf("Collect reported %v", e.Kind)
 			}
 			if e.Kind == protocol.EventNone {
 				if len(part) != 0 {
@@ -60,73 +78,7 @@ func protoParse(t *testing.T, cfg protocol.Config, stream []byte, size func(i in
 				r.events = append(r.events, "data("+strconv.Quote(string(data))+")")
 				data = data[:0]
 			}
-			r.events = append(r.events, protoEvent(e))
-		}
-	}
-	off := 0
-	for i := 0; off < len(in); i++ {
-		k := min(size(i), len(in)-off)
-		parse(in[off : off+k])
-		off += k
-	}
-	parse(nil)
-	if r.err == "" && len(data) > 0 {
-		r.events = append(r.events, "data("+strconv.Quote(string(data))+")")
-	} else {
-		r.tail = data
-	}
-	r.out = protoDecode(t, out, cfg.Role)
-	r.state = p.State()
-	if p.HasPending() {
-		t.Fatal("pending output after AppendPending")
-	}
-	return r
-}
-
-// protoCollect is protoParse through Collect, the entry point for drivers
-// that collect whole messages: a message's start is rendered when Collect
-// first reports the message open, before its data.
-func protoCollect(t *testing.T, cfg protocol.Config, stream []byte, size func(i int) int) protoRun {
-	p := protoNew(t, cfg)
-	in := append([]byte(nil), stream...)
-	var r protoRun
-	var data, out []byte
-	open := false
-	parse := func(part []byte) {
-		for {
-			e, n, err := p.Collect(&data, part)
-			if n < 0 || n > len(part) {
-				t.Fatalf("Collect consumed %d of %d bytes", n, len(part))
-			}
-			part = part[n:]
-			out = p.AppendPending(out)
-			if e.Type != 0 && !open {
-				r.events = append(r.events, protoEvent(protocol.Event{Kind: protocol.EventMessageStart, Type: e.Type, Compressed: e.Compressed}))
-				open = true
-			}
-			if err != nil {
-				if r.err != "" {
-					t.Fatalf("second error %v after %v", err, r.err)
-				}
-				pe := protoCheckErr(t, err)
-				r.err, r.code, r.reason = err.Error(), pe.Code, pe.Reason
-				continue
-			}
-			switch e.Kind {
-			case protocol.EventMessageStart, protocol.EventData:
-				t.Fatalf("Collect reported %v", e.Kind)
-			}
-			if e.Kind == protocol.EventNone {
-				if len(part) != 0 {
-					t.Fatalf("EventNone with %d bytes left", len(part))
-				}
-				return
-			}
-			if len(data) > 0 {
-				r.events = append(r.events, "data("+strconv.Quote(string(data))+")")
-				data = data[:0]
-			}
-			if e.Kind == protocol.EventMessageEnd {
+			if collect && e.Kind == protocol.EventMessageEnd {
 				if !open {
 					t.Fatal("EventMessageEnd without the message's type")
 				}
@@ -149,6 +101,9 @@ func protoCollect(t *testing.T, cfg protocol.Config, stream []byte, size func(i 
 	}
 	r.out = protoDecode(t, out, cfg.Role)
 	r.state = p.State()
+	if p.HasPending() {
+		t.Fatal("pending output after AppendPending")
+	}
 	return r
 }
 
@@ -177,23 +132,23 @@ func FuzzProtocolChunks(f *testing.F) {
 	f.Fuzz(func(t *testing.T, stream []byte, mode uint8, chunks []byte) {
 		defer protoWatchdog()()
 		cfg := protoConfig(mode)
-		whole := protoParse(t, cfg, stream, func(int) int { return len(stream) })
-		bytewise := protoParse(t, cfg, stream, func(int) int { return 1 })
+		whole := protoParse(t, cfg, stream, func(int) int { return len(stream) }, false)
+		bytewise := protoParse(t, cfg, stream, func(int) int { return 1 }, false)
 		chunkSize := func(i int) int {
 			if len(chunks) == 0 {
 				return 3
 			}
 			return int(chunks[i%len(chunks)]) + 1
 		}
-		chunked := protoParse(t, cfg, stream, chunkSize)
+		chunked := protoParse(t, cfg, stream, chunkSize, false)
 		for _, r := range []struct {
 			name string
 			run  protoRun
 		}{
 			{"whole", whole},
 			{"chunked", chunked},
-			{"collected whole", protoCollect(t, cfg, stream, func(int) int { return len(stream) })},
-			{"collected in chunks", protoCollect(t, cfg, stream, chunkSize)},
+			{"collected whole", protoParse(t, cfg, stream, func(int) int { return len(stream) }, true)},
+			{"collected in chunks", protoParse(t, cfg, stream, chunkSize, true)},
 		} {
 			if !slices.Equal(r.run.events, bytewise.events) {
 				t.Fatalf("%s: events\n%q\nbyte by byte:\n%q", r.name, r.run.events, bytewise.events)
