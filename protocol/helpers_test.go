@@ -98,10 +98,24 @@ func copyEvent(e protocol.Event) ev {
 // writes into it.
 func feed(t testing.TB, p *protocol.Protocol, in []byte, chunk int) ([]ev, error) {
 	t.Helper()
+	return feedWith(t, p, in, chunk, false)
+}
+
+// feedCollect is feed through Collect: the start of a message is rendered
+// when Collect first reports the message open, and its end must carry its
+// type.
+func feedCollect(t testing.TB, p *protocol.Protocol, in []byte, chunk int) ([]ev, error) {
+	t.Helper()
+	return feedWith(t, p, in, chunk, true)
+}
+
+func feedWith(t testing.TB, p *protocol.Protocol, in []byte, chunk int, collect bool) ([]ev, error) {
+	t.Helper()
 	in = append([]byte(nil), in...)
 	var evs []ev
 	var firstErr error
 	var data []byte // consecutive data events, merged
+	var open protocol.MessageType
 	flush := func() {
 		if len(data) > 0 {
 			evs = append(evs, ev{Kind: protocol.EventData, Data: string(data)})
@@ -115,18 +129,32 @@ func feed(t testing.TB, p *protocol.Protocol, in []byte, chunk int) ([]ev, error
 		part := in[min(off, len(in)):min(off+chunk, len(in))]
 		for guard := 0; ; guard++ {
 			if guard > 10*len(in)+100 {
-				t.Fatalf("Parse does not progress at offset %d", off)
+				t.Fatalf("no progress at offset %d", off)
 			}
-			e, n, err := p.Parse(part)
+			var e protocol.Event
+			var n int
+			var err error
+			if collect {
+				e, n, err = p.Collect(&data, part)
+			} else {
+				e, n, err = p.Parse(part)
+			}
 			if n < 0 || n > len(part) {
-				t.Fatalf("Parse consumed %d of %d", n, len(part))
+				t.Fatalf("consumed %d of %d", n, len(part))
 			}
 			part = part[n:]
+			if collect && e.Type != 0 && open == 0 {
+				evs = append(evs, ev{Kind: protocol.EventMessageStart, Type: e.Type, Compressed: e.Compressed})
+				open = e.Type
+			}
 			if err != nil {
 				if firstErr == nil {
 					firstErr = err
 				}
 				continue
+			}
+			if collect && (e.Kind == protocol.EventMessageStart || e.Kind == protocol.EventData) {
+				t.Fatalf("Collect reported %v", e.Kind)
 			}
 			if e.Kind == protocol.EventNone {
 				if len(part) != 0 {
@@ -142,6 +170,12 @@ func feed(t testing.TB, p *protocol.Protocol, in []byte, chunk int) ([]ev, error
 				continue
 			}
 			flush()
+			if collect && e.Kind == protocol.EventMessageEnd {
+				if e.Type != open {
+					t.Fatalf("message end of type %v, want %v", e.Type, open)
+				}
+				open = 0
+			}
 			evs = append(evs, copyEvent(e))
 		}
 		if off >= len(in) {
@@ -178,70 +212,6 @@ func wantEvents(t *testing.T, mk func() *protocol.Protocol, in []byte, want stri
 			t.Fatalf("chunk %d: collected\n  %s\nwant\n  %s", chunk, got, want)
 		}
 		checkCode(t, cerr, code)
-	}
-}
-
-// feedCollect is feed through Collect: the start of a message is rendered
-// when Collect first reports the message open, and its end must carry its
-// type.
-func feedCollect(t testing.TB, p *protocol.Protocol, in []byte, chunk int) ([]ev, error) {
-	t.Helper()
-	in = append([]byte(nil), in...)
-	var evs []ev
-	var firstErr error
-	var data []byte
-	var open protocol.MessageType
-	if chunk <= 0 {
-		chunk = len(in) + 1
-	}
-	for off := 0; ; off += chunk {
-		part := in[min(off, len(in)):min(off+chunk, len(in))]
-		for guard := 0; ; guard++ {
-			if guard > 10*len(in)+100 {
-				t.Fatalf("Collect does not progress at offset %d", off)
-			}
-			e, n, err := p.Collect(&data, part)
-			if n < 0 || n > len(part) {
-				t.Fatalf("Collect consumed %d of %d", n, len(part))
-			}
-			part = part[n:]
-			if e.Type != 0 && open == 0 {
-				evs = append(evs, ev{Kind: protocol.EventMessageStart, Type: e.Type, Compressed: e.Compressed})
-				open = e.Type
-			}
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				continue
-			}
-			if e.Kind == protocol.EventMessageStart || e.Kind == protocol.EventData {
-				t.Fatalf("Collect reported %v", e.Kind)
-			}
-			if e.Kind == protocol.EventNone {
-				if len(part) != 0 {
-					t.Fatalf("EventNone with %d bytes left", len(part))
-				}
-				break
-			}
-			if len(data) > 0 {
-				evs = append(evs, ev{Kind: protocol.EventData, Data: string(data)})
-				data = data[:0]
-			}
-			if e.Kind == protocol.EventMessageEnd {
-				if e.Type != open {
-					t.Fatalf("message end of type %v, want %v", e.Type, open)
-				}
-				open = 0
-			}
-			evs = append(evs, copyEvent(e))
-		}
-		if off >= len(in) {
-			if len(data) > 0 {
-				evs = append(evs, ev{Kind: protocol.EventData, Data: string(data)})
-			}
-			return evs, firstErr
-		}
 	}
 }
 
